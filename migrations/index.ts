@@ -1,0 +1,4 @@
+import { InitialSchema1795913224737 } from './1795913224737-InitialSchema';
+
+/** Every migration, in order. Listed explicitly so the app, the CLI and the tests run the same set. */
+export const MIGRATIONS: Function[] = [InitialSchema1795913224737];

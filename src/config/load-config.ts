@@ -1,0 +1,131 @@
+import { plainToInstance } from 'class-transformer';
+import { validateSync, ValidationError } from 'class-validator';
+import { EVENT_TYPES, EventType, eventUrlVariable, isEventType } from '../triggers/event-catalog';
+import { AppConfig, NodeEnv, SignatureScheme, AppRole } from './app-config';
+import { ConfigValidationError } from './config.errors';
+import { EnvironmentVariables, SECRET_VARIABLES } from './env.schema';
+
+/** Used only outside production when WEBHOOK_SECRET is unset; production refuses it. */
+export const DEVELOPMENT_WEBHOOK_SECRET = 'development-only-webhook-secret-change-me';
+
+const MIN_SECRET_BYTES = 32;
+const PLACEHOLDER = /change[-_ ]?me|replace[-_ ]?me|placeholder|example|^secret$|^password$|^x+$|development-only/i;
+const STANDARD_WEBHOOKS_SECRET = /^whsec_[A-Za-z0-9+/]+={0,2}$/;
+
+type Env = Record<string, string | undefined>;
+
+/**
+ * Reads, validates and types every setting. Throws `ConfigValidationError` listing
+ * one line per problem (variable name and what is wrong, never a secret's value).
+ */
+export function loadConfig(env: Env): AppConfig {
+  const raw: Record<string, string> = {};
+  for (const key of Object.keys(new EnvironmentVariables())) if (env[key] !== undefined) raw[key] = env[key] as string;
+  for (const key of ['N8N_ALERT_WORKFLOW_ID', 'N8N_JWT_SECRET', 'WEBHOOK_SECRET', 'ADMIN_TOKEN', 'ADMIN_USER', 'ADMIN_PASSWORD'])
+    if (env[key] !== undefined && env[key] !== '') raw[key] = env[key] as string;
+
+  const vars = plainToInstance(EnvironmentVariables, raw);
+  const problems = validateSync(vars, { skipMissingProperties: false }).flatMap((e) => describe(e, raw));
+
+  const retryDelaysMs = String(vars.WEBHOOK_RETRY_DELAYS_MS).split(',').map((d) => Number(d.trim()));
+  if (retryDelaysMs.length > 20) problems.push('WEBHOOK_RETRY_DELAYS_MS: at most 20 retries');
+
+  const webhookUrls: Partial<Record<EventType, string>> = {};
+  for (const type of EVENT_TYPES) {
+    const name = eventUrlVariable(type);
+    const value = env[name]?.trim();
+    if (!value) continue;
+    if (!/^https?:\/\/[^\s/]+/.test(value)) problems.push(`${name}: must be an http(s) URL`);
+    else webhookUrls[type] = value;
+  }
+
+  const disabledEvents = String(vars.N8N_DISABLED_EVENTS)
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const unknownEvents = disabledEvents.filter((e) => !isEventType(e));
+  if (unknownEvents.length)
+    problems.push(`N8N_DISABLED_EVENTS: unknown event type(s) ${unknownEvents.join(', ')}; known: ${EVENT_TYPES.join(', ')}`);
+
+  const nodeEnv = vars.NODE_ENV as NodeEnv;
+  const scheme = vars.WEBHOOK_SIGNATURE_SCHEME as SignatureScheme;
+  const secrets = (vars.WEBHOOK_SECRET ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const usingDevelopmentSecret = secrets.length === 0 && nodeEnv !== 'production';
+  if (usingDevelopmentSecret) secrets.push(scheme === 'standard-webhooks' ? toStandardSecret(DEVELOPMENT_WEBHOOK_SECRET) : DEVELOPMENT_WEBHOOK_SECRET);
+
+  if (scheme === 'standard-webhooks' && !usingDevelopmentSecret && secrets.some((s) => !STANDARD_WEBHOOKS_SECRET.test(s)))
+    problems.push('WEBHOOK_SECRET: the standard-webhooks scheme needs secrets of the form whsec_<base64>');
+
+  if (nodeEnv === 'production') problems.push(...productionProblems(secrets, scheme, vars));
+
+  if (problems.length) throw new ConfigValidationError(problems);
+
+  return {
+    env: nodeEnv,
+    port: vars.PORT,
+    role: vars.APP_ROLE as AppRole,
+    logLevel: vars.LOG_LEVEL,
+    bodyLimit: vars.BODY_LIMIT,
+    database: { url: vars.DATABASE_URL, migrationsRun: vars.DB_MIGRATIONS_RUN, poolSize: vars.DB_POOL_SIZE },
+    redis: { url: vars.REDIS_URL, queuePrefix: vars.QUEUE_PREFIX },
+    n8n: {
+      baseUrl: vars.N8N_BASE_URL.replace(/\/+$/, ''),
+      webhookUrls,
+      disabledEvents: disabledEvents as EventType[],
+      alertWorkflowId: vars.N8N_ALERT_WORKFLOW_ID,
+      jwtSecret: vars.N8N_JWT_SECRET,
+    },
+    webhook: {
+      secrets,
+      usingDevelopmentSecret,
+      scheme,
+      toleranceSeconds: vars.WEBHOOK_SIGNATURE_TOLERANCE_SECONDS,
+      timeoutMs: vars.WEBHOOK_TIMEOUT_MS,
+      retryDelaysMs,
+      concurrency: vars.WEBHOOK_CONCURRENCY,
+      testEndpointEnabled: vars.WEBHOOK_TEST_ENDPOINT_ENABLED,
+    },
+    outbox: { relayIntervalMs: vars.OUTBOX_RELAY_INTERVAL_MS },
+    admin: { token: vars.ADMIN_TOKEN, user: vars.ADMIN_USER, password: vars.ADMIN_PASSWORD },
+  };
+}
+
+function productionProblems(secrets: string[], scheme: SignatureScheme, vars: EnvironmentVariables): string[] {
+  const problems: string[] = [];
+  if (secrets.length === 0) problems.push('WEBHOOK_SECRET: required in production (generate one with `npm run secret:generate`)');
+  secrets.forEach((secret, i) => {
+    const label = secrets.length > 1 ? `WEBHOOK_SECRET (entry ${i + 1})` : 'WEBHOOK_SECRET';
+    const bytes = scheme === 'standard-webhooks' ? Buffer.from(secret.replace(/^whsec_/, ''), 'base64').length : Buffer.byteLength(secret, 'utf8');
+    if (bytes < MIN_SECRET_BYTES) problems.push(`${label}: too short for production (${bytes} bytes, at least ${MIN_SECRET_BYTES} required)`);
+    if (PLACEHOLDER.test(secret)) problems.push(`${label}: looks like a placeholder; production needs a generated secret`);
+  });
+  if (!vars.ADMIN_TOKEN) problems.push('ADMIN_TOKEN: required in production (the internal REST API would be unusable)');
+  else if (vars.ADMIN_TOKEN.length < 16 || PLACEHOLDER.test(vars.ADMIN_TOKEN))
+    problems.push('ADMIN_TOKEN: too short or a placeholder; production needs at least 16 random characters');
+  if (vars.ADMIN_USER && !vars.ADMIN_PASSWORD) problems.push('ADMIN_PASSWORD: required when ADMIN_USER is set');
+  if (vars.WEBHOOK_TEST_ENDPOINT_ENABLED) problems.push('WEBHOOK_TEST_ENDPOINT_ENABLED: the test endpoint must stay off in production');
+  return problems;
+}
+
+function toStandardSecret(secret: string): string {
+  return `whsec_${Buffer.from(secret, 'utf8').toString('base64')}`;
+}
+
+function describe(error: ValidationError, raw: Record<string, string>): string[] {
+  const name = error.property;
+  const shown = SECRET_VARIABLES.has(name) || raw[name] === undefined ? '' : ` (got "${truncate(raw[name])}")`;
+  const messages = Object.values(error.constraints ?? {}).map((m) => m.replace(new RegExp(`^${name}\\s+`), ''));
+  return messages.length ? [`${name}: ${messages.join('; ')}${shown}`] : [];
+}
+
+function truncate(value: string): string {
+  return value.length > 60 ? `${value.slice(0, 57)}...` : value;
+}
+
+/** The one place the process environment is read. */
+export function loadConfigFromEnvironment(): AppConfig {
+  return loadConfig(process.env);
+}

@@ -1,0 +1,68 @@
+import { Column, CreateDateColumn, Entity, Index, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import type { EventType } from '../triggers/event-catalog';
+
+export const DELIVERY_STATUSES = ['pending', 'queued', 'sending', 'sent', 'retrying', 'failed', 'cancelled'] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+
+/**
+ * One outgoing event (the transactional outbox, table `webhook_queue`). Written in the
+ * same transaction as the change that raised it; its id is the delivery id sent as
+ * `X-Webhook-Id` and the BullMQ job id.
+ */
+@Entity('webhook_queue')
+@Index('idx_webhook_queue_unpublished', ['createdAt'], { where: `status = 'pending'` })
+@Index('idx_webhook_queue_status_created', ['status', 'createdAt'])
+@Index('idx_webhook_queue_entity', ['entityType', 'entityId'])
+export class OutboxEvent {
+  @PrimaryColumn({ type: 'uuid' })
+  id: string;
+
+  @Column({ name: 'event_type', type: 'text' })
+  eventType: EventType;
+
+  @Column({ type: 'smallint' })
+  priority: number;
+
+  @Column({ name: 'entity_type', type: 'text' })
+  entityType: string;
+
+  @Column({ name: 'entity_id', type: 'text' })
+  entityId: string;
+
+  /** The full JSON envelope sent as the request body. */
+  @Column({ type: 'jsonb' })
+  payload: Record<string, unknown>;
+
+  @Column({ name: 'target_url', type: 'text' })
+  targetUrl: string;
+
+  @Column({ type: 'enum', enum: DELIVERY_STATUSES, enumName: 'delivery_status', default: 'pending' })
+  status: DeliveryStatus;
+
+  @Column({ type: 'integer', default: 0 })
+  attempts: number;
+
+  @Column({ name: 'max_attempts', type: 'integer' })
+  maxAttempts: number;
+
+  @Column({ name: 'last_error', type: 'text', nullable: true })
+  lastError: string | null;
+
+  @Column({ name: 'last_status_code', type: 'integer', nullable: true })
+  lastStatusCode: number | null;
+
+  @Column({ name: 'next_retry_at', type: 'timestamptz', nullable: true })
+  nextRetryAt: Date | null;
+
+  @Column({ name: 'published_at', type: 'timestamptz', nullable: true })
+  publishedAt: Date | null;
+
+  @Column({ name: 'sent_at', type: 'timestamptz', nullable: true })
+  sentAt: Date | null;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt: Date;
+
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt: Date;
+}
