@@ -1,37 +1,68 @@
 #!/usr/bin/env bash
-# Makes sure PostgreSQL and Redis answer on 127.0.0.1: starts them when installed but down,
-# installs them from the OS packages when absent (Debian/Ubuntu, as root).
+# Makes sure PostgreSQL and Redis answer on 127.0.0.1:5432 and 127.0.0.1:6379: starts them when
+# installed but down, installs them from the OS packages when absent (Debian/Ubuntu, root or sudo).
+# Already running elsewhere (Docker, a managed service on those ports)? Nothing is touched.
 set -euo pipefail
 
 pg_up() { pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; }
 redis_up() { redis-cli -h 127.0.0.1 -p 6379 ping 2>/dev/null | grep -q PONG; }
 wait_for() { for _ in $(seq 1 60); do "$1" && return 0; sleep 0.5; done; return 1; }
 
-apt_install() {
-  command -v apt-get >/dev/null || { echo "Cannot install $*: no apt-get; install it yourself" >&2; exit 1; }
-  [ -n "${APT_UPDATED:-}" ] || { apt-get update -qq; APT_UPDATED=1; }
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"
+  elif command -v sudo >/dev/null; then sudo "$@"
+  else echo "Need root (or sudo) for: $*" >&2; exit 1
+  fi
 }
 
-if ! command -v pg_isready >/dev/null || ! ls /etc/postgresql/*/main >/dev/null 2>&1; then
-  if ! pg_up; then apt_install postgresql postgresql-contrib; fi
+apt_install() {
+  command -v apt-get >/dev/null || { echo "Cannot install $*: no apt-get here; install it yourself" >&2; exit 1; }
+  echo "Installing $* from the OS packages" >&2
+  [ -n "${APT_UPDATED:-}" ] || { as_root apt-get update -qq; APT_UPDATED=1; }
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+# ---- PostgreSQL ----
+pg_installed_now=
+if ! pg_up && { ! command -v pg_isready >/dev/null || ! ls -d /etc/postgresql/*/main >/dev/null 2>&1; }; then
+  apt_install postgresql postgresql-contrib
+  pg_installed_now=1
+fi
+if [ -n "$pg_installed_now" ]; then
+  # A cluster we just created: let local TCP connections in as `postgres` without a password,
+  # the local default this project assumes (DATABASE_URL=postgres://postgres@127.0.0.1:5432/...).
+  for hba in /etc/postgresql/*/main/pg_hba.conf; do
+    as_root sed -ri 's/^(host\s+all\s+all\s+(127\.0\.0\.1\/32|::1\/128)\s+)\S+\s*$/\1trust/' "$hba"
+  done
+  echo "New PostgreSQL cluster: local TCP connections (127.0.0.1, ::1) trusted, for development only" >&2
 fi
 if ! pg_up; then
   echo "Starting PostgreSQL" >&2
-  for v in $(ls /etc/postgresql 2>/dev/null); do pg_ctlcluster --skip-systemctl-redirect "$v" main start || true; done
+  for conf in /etc/postgresql/*/main; do
+    [ -d "$conf" ] || continue
+    v="$(basename "$(dirname "$conf")")"
+    as_root pg_ctlcluster --skip-systemctl-redirect "$v" main start || true
+  done
   wait_for pg_up || { echo "PostgreSQL did not come up on 127.0.0.1:5432" >&2; exit 1; }
+elif [ -n "$pg_installed_now" ]; then
+  for conf in /etc/postgresql/*/main; do as_root pg_ctlcluster --skip-systemctl-redirect "$(basename "$(dirname "$conf")")" main reload || true; done
 fi
-# Trust or password auth for the `postgres` role over TCP is expected (the default here and in docker-compose).
-psql -h 127.0.0.1 -U postgres -d postgres -tAc 'select 1' >/dev/null 2>&1 || {
-  echo "PostgreSQL is up but role 'postgres' cannot connect over 127.0.0.1; set TEST_ADMIN_DATABASE_URL" >&2
+# The `postgres` role must connect over TCP without a password (trust) unless URLs carry one.
+if command -v psql >/dev/null && ! psql -h 127.0.0.1 -U postgres -d postgres -tAc 'select 1' >/dev/null 2>&1; then
+  echo "PostgreSQL is up but role 'postgres' cannot connect over 127.0.0.1 without a password." >&2
+  echo "Put credentials in DATABASE_URL (.env) and TEST_ADMIN_DATABASE_URL (tests), or trust local TCP in pg_hba.conf." >&2
   [ -n "${TEST_ADMIN_DATABASE_URL:-}" ] || exit 1
-}
+fi
 
-if ! command -v redis-server >/dev/null && ! redis_up; then apt_install redis-server; fi
+# ---- Redis ----
+if ! redis_up && ! command -v redis-server >/dev/null; then apt_install redis-server; fi
 if ! redis_up; then
   echo "Starting Redis" >&2
-  mkdir -p /var/lib/redis /var/log/redis
-  redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no --dir /var/lib/redis --logfile /var/log/redis/ci.log
-  wait_for redis_up || { echo "Redis did not come up on 127.0.0.1:6379" >&2; exit 1; }
+  dir=/var/lib/redis
+  { mkdir -p "$dir" && [ -w "$dir" ]; } 2>/dev/null || dir="${TMPDIR:-/tmp}/redis-$(id -u)"
+  mkdir -p "$dir"
+  redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no \
+    --dir "$dir" --logfile "$dir/redis-local.log"
+  wait_for redis_up || { echo "Redis did not come up on 127.0.0.1:6379 (log: $dir/redis-local.log)" >&2; exit 1; }
 fi
 echo "PostgreSQL and Redis are up" >&2

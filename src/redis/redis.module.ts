@@ -4,6 +4,8 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
 
 export const REDIS = Symbol('REDIS');
 
+const QUIT_GRACE_MS = 1000;
+
 /**
  * A shared ioredis client for small commands (health pings, replay keys). It does not queue
  * commands while disconnected, so callers learn at once that Redis is down.
@@ -15,15 +17,44 @@ export function createRedisClient(url: string, overrides: Record<string, unknown
     maxRetriesPerRequest: 1,
     connectTimeout: 2000,
     retryStrategy: (times) => Math.min(times * 200, 2000),
+    // A graceful close goes through QUIT (see closeRedisClient), so `disconnect()` is always a hard
+    // close. ioredis arms a `disconnectTimeout` timer on every disconnect and only clears it when the
+    // socket emits 'close'; while Redis is down the socket is already gone, so that timer (2 s by
+    // default) would keep the process alive after shutdown (redis/ioredis#1247).
+    disconnectTimeout: 0,
     ...overrides,
   });
+}
+
+/**
+ * Closes a client without leaving anything on the event loop: QUIT when connected (waits for
+ * pending replies, bounded by `graceMs`), otherwise a hard disconnect that also cancels the
+ * pending reconnection timer.
+ */
+export async function closeRedisClient(redis: Redis, graceMs = QUIT_GRACE_MS): Promise<void> {
+  if (redis.status === 'end') return;
+  if (redis.status === 'ready') {
+    let timer: NodeJS.Timeout | undefined;
+    const quitted = await Promise.race([
+      redis.quit().then(
+        () => true,
+        () => false,
+      ),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(false), graceMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (quitted) return;
+  }
+  redis.disconnect();
 }
 
 @Injectable()
 class RedisCloser implements OnApplicationShutdown {
   constructor(@Inject(REDIS) private readonly redis: Redis) {}
   async onApplicationShutdown(): Promise<void> {
-    this.redis.disconnect();
+    await closeRedisClient(this.redis);
   }
 }
 

@@ -8,6 +8,7 @@ import { AppModule } from '../../src/app.module';
 import { configureHttpApp } from '../../src/app.setup';
 import { AppConfig } from '../../src/config/app-config';
 import { loadConfig } from '../../src/config/load-config';
+import { closeRedisClient } from '../../src/redis/redis.module';
 import { createTestDatabase, TestDatabase } from './test-database';
 
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -69,7 +70,7 @@ export async function startTestApp(env: Record<string, string | undefined> = {})
 
 /** Removes every key a test wrote under its BullMQ prefix. */
 export async function deleteRedisPrefix(prefix: string): Promise<void> {
-  const redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 });
+  const redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1, disconnectTimeout: 0 });
   try {
     let cursor = '0';
     do {
@@ -78,6 +79,6 @@ export async function deleteRedisPrefix(prefix: string): Promise<void> {
       cursor = next;
     } while (cursor !== '0');
   } finally {
-    redis.disconnect();
+    await closeRedisClient(redis);
   }
 }
