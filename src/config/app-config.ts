@@ -49,6 +49,33 @@ export interface AppConfig {
     user?: string;
     password?: string;
   };
+  operations: {
+    /** A filtered replay matching more events than this is refused unless `force: true`. */
+    replayMaxEvents: number;
+    /** Finished events older than this are deleted daily (0 = no retention job). */
+    retentionDays: number;
+    retentionIncludeFailed: boolean;
+  };
+  circuit: {
+    /** Consecutive failures that open a target's circuit (0 = no circuit breaker). */
+    failureThreshold: number;
+    cooldownMs: number;
+  };
+  rateLimits: {
+    /** Outgoing deliveries per second across every worker (0 = unlimited). */
+    outgoingPerSecond: number;
+    /** Incoming n8n callbacks per source address per minute (0 = unlimited). */
+    incomingPerMinute: number;
+  };
+  alerts: {
+    /** Where alerts go; undefined = the normal workflow_error target. */
+    webhookUrl?: string;
+    dedupWindowMs: number;
+  };
+  metrics: {
+    /** Worker role only: serve /metrics on this port (0 = off). */
+    workerPort: number;
+  };
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');

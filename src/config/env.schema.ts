@@ -1,40 +1,41 @@
 import { Transform } from 'class-transformer';
-import {
-  IsBoolean,
-  IsIn,
-  IsInt,
-  IsOptional,
-  IsString,
-  IsUrl,
-  Matches,
-  Max,
-  MaxLength,
-  Min,
-  MinLength,
-} from 'class-validator';
+import { IsBoolean, IsIn, IsOptional, IsString, IsUrl, Matches, MaxLength, MinLength, ValidateBy } from 'class-validator';
 
-const toInt = ({ value }: { value: unknown }) =>
-  typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value.trim()) : value;
+/** URL rules shared by `N8N_BASE_URL` and the per-event `N8N_WEBHOOK_URL_<EVENT>` overrides. */
+export const HTTP_URL_OPTIONS = { require_tld: false, protocols: ['http', 'https'], require_protocol: true };
+
+const toInt = ({ value }: { value: unknown }) => (typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value);
 
 const toBool = ({ value }: { value: unknown }) => {
   if (typeof value !== 'string') return value;
   const v = value.trim().toLowerCase();
   if (['true', '1', 'yes', 'on'].includes(v)) return true;
-  if (['false', '0', 'no', 'off', ''].includes(v)) return false;
+  if (['false', '0', 'no', 'off'].includes(v)) return false;
   return value;
 };
 
-const trimmed = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
+/** One rule and one message for an integer setting, instead of three overlapping ones. */
+function IsIntBetween(min: number, max: number): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'isIntBetween',
+      constraints: [min, max],
+      validator: { validate: (value: unknown) => Number.isSafeInteger(value) && (value as number) >= min && (value as number) <= max },
+    },
+    { message: `must be an integer from ${min} to ${max}` },
+  );
+}
 
 /**
  * The raw environment, as strings, with the rules each variable must follow.
- * Only the variables listed here are read; `loadConfig` turns them into `AppConfig`.
+ * Only the variables listed here are read; `loadConfig` trims every value, treats an empty one
+ * as unset, and turns the result into `AppConfig`.
  */
 export class EnvironmentVariables {
   @IsOptional() @IsIn(['development', 'production', 'test'])
   NODE_ENV = 'development';
 
-  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(65535)
+  @IsOptional() @Transform(toInt) @IsIntBetween(0, 65535)
   PORT = 3000;
 
   @IsOptional() @IsIn(['all', 'api', 'worker'])
@@ -43,22 +44,22 @@ export class EnvironmentVariables {
   @IsOptional() @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
 
-  @IsOptional() @Transform(trimmed) @Matches(/^postgres(ql)?:\/\/\S+$/, { message: 'must be a postgres:// URL' })
+  @IsOptional() @Matches(/^postgres(ql)?:\/\/\S+$/, { message: 'must be a postgres:// URL' })
   DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/n8n_bridge';
 
   @IsOptional() @Transform(toBool) @IsBoolean()
   DB_MIGRATIONS_RUN = true;
 
-  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(200)
+  @IsOptional() @Transform(toInt) @IsIntBetween(1, 200)
   DB_POOL_SIZE = 20;
 
-  @IsOptional() @Transform(trimmed) @Matches(/^rediss?:\/\/\S+$/, { message: 'must be a redis:// or rediss:// URL' })
+  @IsOptional() @Matches(/^rediss?:\/\/\S+$/, { message: 'must be a redis:// or rediss:// URL' })
   REDIS_URL = 'redis://127.0.0.1:6379';
 
-  @IsOptional() @Transform(trimmed) @Matches(/^[A-Za-z0-9_.:-]{1,64}$/, { message: 'must be 1-64 characters of letters, digits, _ . : -' })
+  @IsOptional() @Matches(/^[A-Za-z0-9_.:-]{1,64}$/, { message: 'must be 1-64 characters of letters, digits, _ . : -' })
   QUEUE_PREFIX = 'bridge';
 
-  @IsOptional() @Transform(trimmed) @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true }, { message: 'must be an http(s) URL' })
+  @IsOptional() @IsUrl(HTTP_URL_OPTIONS, { message: 'must be an http(s) URL' })
   N8N_BASE_URL = 'http://127.0.0.1:5678';
 
   @IsOptional() @IsString()
@@ -76,25 +77,25 @@ export class EnvironmentVariables {
   @IsOptional() @IsIn(['hmac-sha256', 'standard-webhooks'])
   WEBHOOK_SIGNATURE_SCHEME = 'hmac-sha256';
 
-  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(86400)
+  @IsOptional() @Transform(toInt) @IsIntBetween(1, 86400)
   WEBHOOK_SIGNATURE_TOLERANCE_SECONDS = 300;
 
-  @IsOptional() @Transform(toInt) @IsInt() @Min(100) @Max(600000)
+  @IsOptional() @Transform(toInt) @IsIntBetween(100, 600000)
   WEBHOOK_TIMEOUT_MS = 30000;
 
-  @IsOptional() @Transform(trimmed) @Matches(/^\d+(\s*,\s*\d+)*$/, { message: 'must be a comma-separated list of milliseconds, e.g. 5000,30000,300000' })
+  @IsOptional() @Matches(/^\d+(\s*,\s*\d+)*$/, { message: 'must be a comma-separated list of milliseconds, e.g. 5000,30000,300000' })
   WEBHOOK_RETRY_DELAYS_MS = '5000,30000,300000';
 
-  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(1000)
+  @IsOptional() @Transform(toInt) @IsIntBetween(1, 1000)
   WEBHOOK_CONCURRENCY = 50;
 
   @IsOptional() @Transform(toBool) @IsBoolean()
   WEBHOOK_TEST_ENDPOINT_ENABLED = false;
 
-  @IsOptional() @Transform(trimmed) @Matches(/^\d+(b|kb|mb)?$/i, { message: 'must be a size such as 1mb, 512kb or 1048576' })
+  @IsOptional() @Matches(/^[1-9]\d*(b|kb|mb)?$/i, { message: 'must be a non-zero size such as 1mb, 512kb or 1048576' })
   BODY_LIMIT = '1mb';
 
-  @IsOptional() @Transform(toInt) @IsInt() @Min(100) @Max(3600000)
+  @IsOptional() @Transform(toInt) @IsIntBetween(100, 3600000)
   OUTBOX_RELAY_INTERVAL_MS = 5000;
 
   @IsOptional() @IsString()
@@ -105,6 +106,38 @@ export class EnvironmentVariables {
 
   @IsOptional() @IsString()
   ADMIN_PASSWORD?: string;
+
+  // ---- operations (admin API, circuit breaker, rate limits, alerting, retention): docs/operations.md ----
+
+  @IsOptional() @Transform(toInt) @IsIntBetween(1, 1000000)
+  REPLAY_MAX_EVENTS = 1000;
+
+  @IsOptional() @Transform(toInt) @IsIntBetween(0, 3650)
+  RETENTION_DAYS = 30;
+
+  @IsOptional() @Transform(toBool) @IsBoolean()
+  RETENTION_INCLUDE_FAILED = false;
+
+  @IsOptional() @Transform(toInt) @IsIntBetween(0, 100000)
+  CIRCUIT_FAILURE_THRESHOLD = 10;
+
+  @IsOptional() @Transform(toInt) @IsIntBetween(100, 86400000)
+  CIRCUIT_COOLDOWN_MS = 60000;
+
+  @IsOptional() @Transform(toInt) @IsIntBetween(0, 100000)
+  WEBHOOK_RATE_LIMIT_PER_SECOND = 0;
+
+  @IsOptional() @Transform(toInt) @IsIntBetween(0, 1000000)
+  INCOMING_RATE_LIMIT_PER_MINUTE = 600;
+
+  @IsOptional() @IsUrl(HTTP_URL_OPTIONS, { message: 'must be an http(s) URL' })
+  ALERT_WEBHOOK_URL?: string;
+
+  @IsOptional() @Transform(toInt) @IsIntBetween(1000, 604800000)
+  ALERT_DEDUP_WINDOW_MS = 900000;
+
+  @IsOptional() @Transform(toInt) @IsIntBetween(0, 65535)
+  WORKER_METRICS_PORT = 0;
 }
 
 /** Variables whose values must never be echoed back in an error line. */

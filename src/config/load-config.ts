@@ -1,9 +1,9 @@
 import { plainToInstance } from 'class-transformer';
-import { validateSync, ValidationError } from 'class-validator';
+import { getMetadataStorage, isURL, validateSync, ValidationError } from 'class-validator';
 import { EVENT_TYPES, EventType, eventUrlVariable, isEventType } from '../triggers/event-catalog';
 import { AppConfig, NodeEnv, SignatureScheme, AppRole } from './app-config';
 import { ConfigValidationError } from './config.errors';
-import { EnvironmentVariables, SECRET_VARIABLES } from './env.schema';
+import { EnvironmentVariables, HTTP_URL_OPTIONS, SECRET_VARIABLES } from './env.schema';
 
 /** Used only outside production when WEBHOOK_SECRET is unset; production refuses it. */
 export const DEVELOPMENT_WEBHOOK_SECRET = 'development-only-webhook-secret-change-me';
@@ -11,6 +11,9 @@ export const DEVELOPMENT_WEBHOOK_SECRET = 'development-only-webhook-secret-chang
 const MIN_SECRET_BYTES = 32;
 const PLACEHOLDER = /change[-_ ]?me|replace[-_ ]?me|placeholder|example|^secret$|^password$|^x+$|development-only/i;
 const STANDARD_WEBHOOKS_SECRET = /^whsec_[A-Za-z0-9+/]+={0,2}$/;
+const MAX_RETRIES = 20;
+const MAX_RETRY_DELAY_MS = 24 * 3600_000;
+const EVENT_URL_PREFIX = 'N8N_WEBHOOK_URL_';
 
 type Env = Record<string, string | undefined>;
 
@@ -19,25 +22,15 @@ type Env = Record<string, string | undefined>;
  * one line per problem (variable name and what is wrong, never a secret's value).
  */
 export function loadConfig(env: Env): AppConfig {
-  const raw: Record<string, string> = {};
-  for (const key of Object.keys(new EnvironmentVariables())) if (env[key] !== undefined) raw[key] = env[key] as string;
-  for (const key of ['N8N_ALERT_WORKFLOW_ID', 'N8N_JWT_SECRET', 'WEBHOOK_SECRET', 'ADMIN_TOKEN', 'ADMIN_USER', 'ADMIN_PASSWORD'])
-    if (env[key] !== undefined && env[key] !== '') raw[key] = env[key] as string;
-
+  const raw = readRaw(env);
   const vars = plainToInstance(EnvironmentVariables, raw);
   const problems = validateSync(vars, { skipMissingProperties: false }).flatMap((e) => describe(e, raw));
 
   const retryDelaysMs = String(vars.WEBHOOK_RETRY_DELAYS_MS).split(',').map((d) => Number(d.trim()));
-  if (retryDelaysMs.length > 20) problems.push('WEBHOOK_RETRY_DELAYS_MS: at most 20 retries');
+  if (retryDelaysMs.length > MAX_RETRIES) problems.push(`WEBHOOK_RETRY_DELAYS_MS: at most ${MAX_RETRIES} retries`);
+  if (retryDelaysMs.some((d) => d > MAX_RETRY_DELAY_MS)) problems.push(`WEBHOOK_RETRY_DELAYS_MS: each delay must be at most ${MAX_RETRY_DELAY_MS} ms (24 h)`);
 
-  const webhookUrls: Partial<Record<EventType, string>> = {};
-  for (const type of EVENT_TYPES) {
-    const name = eventUrlVariable(type);
-    const value = env[name]?.trim();
-    if (!value) continue;
-    if (!/^https?:\/\/[^\s/]+/.test(value)) problems.push(`${name}: must be an http(s) URL`);
-    else webhookUrls[type] = value;
-  }
+  const webhookUrls = readEventUrls(env, problems);
 
   const disabledEvents = String(vars.N8N_DISABLED_EVENTS)
     .split(',')
@@ -49,10 +42,14 @@ export function loadConfig(env: Env): AppConfig {
 
   const nodeEnv = vars.NODE_ENV as NodeEnv;
   const scheme = vars.WEBHOOK_SIGNATURE_SCHEME as SignatureScheme;
-  const secrets = (vars.WEBHOOK_SECRET ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
+  const secrets = [
+    ...new Set(
+      (vars.WEBHOOK_SECRET ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    ),
+  ];
   const usingDevelopmentSecret = secrets.length === 0 && nodeEnv !== 'production';
   if (usingDevelopmentSecret) secrets.push(scheme === 'standard-webhooks' ? toStandardSecret(DEVELOPMENT_WEBHOOK_SECRET) : DEVELOPMENT_WEBHOOK_SECRET);
 
@@ -90,6 +87,11 @@ export function loadConfig(env: Env): AppConfig {
     },
     outbox: { relayIntervalMs: vars.OUTBOX_RELAY_INTERVAL_MS },
     admin: { token: vars.ADMIN_TOKEN, user: vars.ADMIN_USER, password: vars.ADMIN_PASSWORD },
+    operations: { replayMaxEvents: vars.REPLAY_MAX_EVENTS, retentionDays: vars.RETENTION_DAYS, retentionIncludeFailed: vars.RETENTION_INCLUDE_FAILED },
+    circuit: { failureThreshold: vars.CIRCUIT_FAILURE_THRESHOLD, cooldownMs: vars.CIRCUIT_COOLDOWN_MS },
+    rateLimits: { outgoingPerSecond: vars.WEBHOOK_RATE_LIMIT_PER_SECOND, incomingPerMinute: vars.INCOMING_RATE_LIMIT_PER_MINUTE },
+    alerts: { webhookUrl: vars.ALERT_WEBHOOK_URL, dedupWindowMs: vars.ALERT_DEDUP_WINDOW_MS },
+    metrics: { workerPort: vars.WORKER_METRICS_PORT },
   };
 }
 
@@ -106,8 +108,35 @@ function productionProblems(secrets: string[], scheme: SignatureScheme, vars: En
   else if (vars.ADMIN_TOKEN.length < 16 || PLACEHOLDER.test(vars.ADMIN_TOKEN))
     problems.push('ADMIN_TOKEN: too short or a placeholder; production needs at least 16 random characters');
   if (vars.ADMIN_USER && !vars.ADMIN_PASSWORD) problems.push('ADMIN_PASSWORD: required when ADMIN_USER is set');
+  if (vars.N8N_JWT_SECRET && PLACEHOLDER.test(vars.N8N_JWT_SECRET)) problems.push('N8N_JWT_SECRET: looks like a placeholder; production needs a generated secret');
   if (vars.WEBHOOK_TEST_ENDPOINT_ENABLED) problems.push('WEBHOOK_TEST_ENDPOINT_ENABLED: the test endpoint must stay off in production');
   return problems;
+}
+
+/** Every declared variable, trimmed; an empty value counts as unset (so `PORT=` in a compose file means the default). */
+function readRaw(env: Env): Record<string, string> {
+  const names = new Set(getMetadataStorage().getTargetValidationMetadatas(EnvironmentVariables, '', true, false).map((m) => m.propertyName));
+  const raw: Record<string, string> = {};
+  for (const name of names) {
+    const value = env[name]?.trim();
+    if (value) raw[name] = value;
+  }
+  return raw;
+}
+
+/** `N8N_WEBHOOK_URL_<EVENT>` overrides; a name that matches no event is refused (a typo would silently use the default URL). */
+function readEventUrls(env: Env, problems: string[]): Partial<Record<EventType, string>> {
+  const known = new Map(EVENT_TYPES.map((type) => [eventUrlVariable(type), type]));
+  const urls: Partial<Record<EventType, string>> = {};
+  for (const name of Object.keys(env).filter((n) => n.startsWith(EVENT_URL_PREFIX)).sort()) {
+    const value = env[name]?.trim();
+    const type = known.get(name);
+    if (!value) continue;
+    if (!type) problems.push(`${name}: not a known event; use ${EVENT_URL_PREFIX}<EVENT> with one of ${EVENT_TYPES.join(', ')}`);
+    else if (!isURL(value, HTTP_URL_OPTIONS)) problems.push(`${name}: must be an http(s) URL`);
+    else urls[type] = value;
+  }
+  return urls;
 }
 
 function toStandardSecret(secret: string): string {
@@ -116,9 +145,14 @@ function toStandardSecret(secret: string): string {
 
 function describe(error: ValidationError, raw: Record<string, string>): string[] {
   const name = error.property;
-  const shown = SECRET_VARIABLES.has(name) || raw[name] === undefined ? '' : ` (got "${truncate(raw[name])}")`;
+  const shown = SECRET_VARIABLES.has(name) || raw[name] === undefined ? '' : ` (got "${truncate(withoutCredentials(raw[name]))}")`;
   const messages = Object.values(error.constraints ?? {}).map((m) => m.replace(new RegExp(`^${name}\\s+`), ''));
   return messages.length ? [`${name}: ${messages.join('; ')}${shown}`] : [];
+}
+
+/** `http://user:pass@host` → `http://***@host`: a URL's credentials never reach an error line. */
+function withoutCredentials(value: string): string {
+  return value.replace(/\/\/[^/@\s]*@/, '//***@');
 }
 
 function truncate(value: string): string {
