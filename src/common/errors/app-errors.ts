@@ -62,3 +62,20 @@ export class ServiceUnavailableError extends AppError {
     super(message);
   }
 }
+
+/** A signed request that was already accepted, sent again (same signature over the same bytes and timestamp). */
+export class ReplayedRequestError extends AppError {
+  readonly status = 409;
+  readonly code = 'replayed';
+  constructor(message = 'This signed request was already received') {
+    super(message);
+  }
+}
+
+export class UnsupportedMediaTypeError extends AppError {
+  readonly status = 415;
+  readonly code = 'unsupported_media_type';
+  constructor(message: string) {
+    super(message);
+  }
+}
