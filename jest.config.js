@@ -1,7 +1,11 @@
-/** Unit specs live beside the code; e2e specs in test/ run against real Postgres and Redis. */
-const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', diagnostics: { warnOnly: false } }] };
+/**
+ * Unit specs live beside the code; e2e specs in test/ run against real Postgres and Redis.
+ * ts-jest only transpiles (isolatedModules): `npm test` type-checks the whole tree with tsc first.
+ */
+const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.jest.json' }] };
 
 module.exports = {
+  testTimeout: 60000,
   projects: [
     {
       displayName: 'unit',
@@ -18,7 +22,6 @@ module.exports = {
       testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
       transform,
       moduleFileExtensions: ['ts', 'js', 'json'],
-      testTimeout: 60000,
     },
   ],
 };

@@ -1,0 +1,92 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { QueueableEvent, WebhookQueueService } from '../queue/webhook-queue.service';
+import { OutboxPublisher } from './outbox-publisher.service';
+
+const BATCH = 1000;
+
+/**
+ * Re-publishes committed events that are not in the queue: rows still `pending` (Redis was
+ * down, the process died between commit and publish) and rows the queue has lost (Redis
+ * restarted empty or was flushed). Runs at start-up and every OUTBOX_RELAY_INTERVAL_MS in
+ * every process; `FOR UPDATE SKIP LOCKED` keeps concurrent relays off each other's rows.
+ */
+@Injectable()
+export class OutboxRelayService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(OutboxRelayService.name);
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<void>;
+  private ticks = 0;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly publisher: OutboxPublisher,
+    private readonly queue: WebhookQueueService,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.tick();
+    this.timer = setInterval(() => this.tick(), this.config.outbox.relayIntervalMs);
+    this.timer.unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  private tick(): void {
+    if (this.running) return;
+    const lostCheck = this.ticks++ % 5 === 0;
+    this.running = this.relay(lostCheck)
+      .then(() => undefined)
+      .catch((error) => this.logger.warn({ err: error }, 'Outbox relay pass failed; will retry'))
+      .finally(() => (this.running = undefined));
+  }
+
+  /** One pass; returns how many events were (re-)published. Public for tests and operators. */
+  async relay(checkLost = true): Promise<number> {
+    let total = 0;
+    for (let n = BATCH; n === BATCH; total += n) n = await this.publishPending();
+    if (checkLost) total += await this.republishLost();
+    if (total > 0) this.logger.log({ events: total }, 'Outbox relay published events');
+    return total;
+  }
+
+  /** Committed rows never published (older than a second, so the normal after-commit publish goes first). */
+  private publishPending(): Promise<number> {
+    return this.dataSource.transaction(async (manager) => {
+      const rows: QueueableEvent[] = await manager.query(
+        `SELECT id, event_type AS "eventType", priority FROM webhook_queue
+          WHERE status = 'pending' AND created_at < now() - interval '1 second'
+          ORDER BY created_at LIMIT ${BATCH} FOR UPDATE SKIP LOCKED`,
+      );
+      await this.publisher.publish(rows, manager);
+      return rows.length;
+    });
+  }
+
+  /** Rows the database says are in the queue, but whose job Redis no longer has. */
+  private republishLost(): Promise<number> {
+    const quietMs = Math.max(2000, this.config.outbox.relayIntervalMs * 2);
+    return this.dataSource.transaction(async (manager) => {
+      const rows: QueueableEvent[] = await manager.query(
+        `SELECT id, event_type AS "eventType", priority FROM webhook_queue
+          WHERE status IN ('queued', 'retrying', 'sending') AND updated_at < now() - make_interval(secs => $1::float / 1000)
+          ORDER BY updated_at LIMIT ${BATCH} FOR UPDATE SKIP LOCKED`,
+        [quietMs],
+      );
+      if (rows.length === 0) return 0;
+      const present = await this.queue.existing(rows.map((r) => r.id));
+      const lost = rows.filter((r) => !present.has(r.id));
+      if (lost.length === 0) return 0;
+      await this.queue.enqueue(lost);
+      await manager.query(`UPDATE webhook_queue SET status = 'queued', published_at = now(), updated_at = now() WHERE id = ANY($1::uuid[])`, [lost.map((r) => r.id)]);
+      this.logger.warn({ events: lost.length }, 'Re-queued events the queue had lost');
+      return lost.length;
+    });
+  }
+}

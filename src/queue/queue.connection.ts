@@ -1,0 +1,12 @@
+import type { RedisOptions } from 'bullmq';
+import type { AppConfig } from '../config/app-config';
+
+/** BullMQ connection options from REDIS_URL. */
+export function bullConnection(config: AppConfig, overrides: RedisOptions = {}): RedisOptions {
+  return {
+    url: config.redis.url,
+    connectTimeout: 5000,
+    retryStrategy: (times: number) => Math.min(times * 250, 5000),
+    ...overrides,
+  };
+}
