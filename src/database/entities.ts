@@ -6,5 +6,7 @@ import { Lead } from '../domain/leads/lead.entity';
 import { Video } from '../domain/videos/video.entity';
 import { WorkflowExecution } from '../domain/workflow-executions/workflow-execution.entity';
 import { OutboxEvent } from '../outbox/outbox-event.entity';
+import { ProcessedCallback } from '../webhook-responses/processed-callback.entity';
+import { WorkflowErrorReport } from '../webhook-responses/workflow-error-report.entity';
 
-export const ENTITIES = [Lead, Demo, Video, OutreachEmail, WorkflowExecution, OutboxEvent, RetryHistory, WebhookLog];
+export const ENTITIES = [Lead, Demo, Video, OutreachEmail, WorkflowExecution, OutboxEvent, RetryHistory, WebhookLog, ProcessedCallback, WorkflowErrorReport];

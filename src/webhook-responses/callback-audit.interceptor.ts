@@ -1,0 +1,52 @@
+import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
+import type { Response } from 'express';
+import { Observable, catchError, tap, throwError } from 'rxjs';
+import { AuditLogService } from '../audit/audit-log.service';
+import { AppError, ValidationFailedError } from '../common/errors/app-errors';
+import { isDatabaseUnavailable } from '../common/filters/all-exceptions.filter';
+import { redactHeaders, requestPath, WebhookRequest } from '../security/webhook-request';
+
+/**
+ * Writes one `webhook_logs` row (direction incoming) for every callback that passed the
+ * signature guard: accepted, repeated, or refused by validation or by the domain, with the
+ * status, the duration and the reason. (Refusals by the guard itself are logged by the guard.)
+ */
+@Injectable()
+export class CallbackAuditInterceptor implements NestInterceptor {
+  constructor(private readonly audit: AuditLogService) {}
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const req = context.switchToHttp().getRequest<WebhookRequest>();
+    const res = context.switchToHttp().getResponse<Response>();
+    const started = performance.now();
+    const record = (status: number, outcome: string, reason: string | null, responseBody: unknown) =>
+      void this.audit.recordSafely({
+        direction: 'incoming',
+        endpoint: requestPath(req),
+        method: req.method,
+        deliveryId: req.webhook?.id ?? null,
+        sourceIp: req.ip ?? null,
+        requestHeaders: redactHeaders(req.headers),
+        requestBody: req.rawBody ? req.rawBody.toString('utf8') : null,
+        responseStatus: status,
+        responseBody: responseBody === undefined ? null : JSON.stringify(responseBody),
+        durationMs: Math.round(performance.now() - started),
+        outcome,
+        reason,
+      });
+    return next.handle().pipe(
+      tap((body) => record(res.statusCode, res.getHeader('Idempotent-Replayed') ? 'duplicate' : 'accepted', null, body)),
+      catchError((error: unknown) => {
+        const status = error instanceof AppError ? error.status : isDatabaseUnavailable(error) ? 503 : 500;
+        record(status, status >= 500 ? 'error' : 'refused', describe(error), undefined);
+        return throwError(() => error);
+      }),
+    );
+  }
+}
+
+function describe(error: unknown): string {
+  if (error instanceof ValidationFailedError) return `validation_failed: ${error.fields.map((f) => `${f.field} ${f.errors.join(', ')}`).join('; ')}`;
+  if (error instanceof AppError) return `${error.code}: ${error.message}`;
+  return error instanceof Error ? error.message : String(error);
+}

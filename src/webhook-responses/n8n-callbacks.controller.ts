@@ -1,0 +1,89 @@
+import { Body, Controller, Get, HttpCode, Post, Res, UseGuards, UseInterceptors } from '@nestjs/common';
+import { ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { WebhookContext, VerifiedWebhook } from '../security/webhook-request';
+import { WebhookSignatureGuard } from '../security/webhook-signature.guard';
+import { ApprovalsService } from './approvals.service';
+import { CallbackAuditInterceptor } from './callback-audit.interceptor';
+import { CallbackHealthService } from './callback-health.service';
+import { CallbackIdempotencyService } from './callback-idempotency.service';
+import { CallbackResult } from './callback-result';
+import { DemoApprovalDto, VideoApprovalDto } from './dto/approval-callback.dto';
+import { ErrorNotificationDto, WorkflowCompletedDto, WorkflowStatusDto } from './dto/workflow-callbacks.dto';
+import { ErrorNotificationsService } from './error-notifications.service';
+import { WorkflowExecutionsService } from './workflow-executions.service';
+import type { EntityManager } from 'typeorm';
+
+/** Signed callbacks from n8n workflows. Each is verified, validated, applied once in one transaction, and audited. */
+@ApiTags('n8n callbacks')
+@ApiHeader({ name: 'X-Webhook-Timestamp', required: true, description: 'Unix seconds when n8n signed the request' })
+@ApiHeader({ name: 'X-Webhook-Signature-256', required: true, description: 'sha256=<hex HMAC-SHA256(secret, timestamp + "." + raw body)>' })
+@ApiHeader({ name: 'X-Webhook-Id', required: false, description: 'Idempotency key: a repeat gets the first answer and changes nothing' })
+@ApiResponse({ status: 400, description: 'Invalid body (each bad field named)' })
+@ApiResponse({ status: 401, description: 'Missing, malformed or wrong signature, or timestamp outside the window' })
+@ApiResponse({ status: 404, description: 'Referenced entity does not exist' })
+@ApiResponse({ status: 409, description: 'Conflicts with the current state (body has it), or an exact replay without X-Webhook-Id' })
+@ApiResponse({ status: 415, description: 'Body is not application/json' })
+@ApiResponse({ status: 503, description: 'Database or Redis unavailable: retry (Retry-After)' })
+@Controller('api/v1/webhooks/n8n')
+@UseGuards(WebhookSignatureGuard)
+@UseInterceptors(CallbackAuditInterceptor)
+export class N8nCallbacksController {
+  constructor(
+    private readonly idempotency: CallbackIdempotencyService,
+    private readonly approvals: ApprovalsService,
+    private readonly executions: WorkflowExecutionsService,
+    private readonly errors: ErrorNotificationsService,
+    private readonly health: CallbackHealthService,
+  ) {}
+
+  @Post('demo-approval')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'A demo was approved or rejected; approval requests its video' })
+  demoApproval(@Body() dto: DemoApprovalDto, @VerifiedWebhook() hook: WebhookContext, @Res({ passthrough: true }) res: Response) {
+    return this.apply('demo-approval', hook, res, (m) => this.approvals.decideDemo(dto, m));
+  }
+
+  @Post('video-approval')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'A video was approved or rejected; approval requests the outreach email' })
+  videoApproval(@Body() dto: VideoApprovalDto, @VerifiedWebhook() hook: WebhookContext, @Res({ passthrough: true }) res: Response) {
+    return this.apply('video-approval', hook, res, (m) => this.approvals.decideVideo(dto, m));
+  }
+
+  @Post('workflow-completed')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'An n8n execution finished' })
+  workflowCompleted(@Body() dto: WorkflowCompletedDto, @VerifiedWebhook() hook: WebhookContext, @Res({ passthrough: true }) res: Response) {
+    return this.apply('workflow-completed', hook, res, (m) => this.executions.completed(dto, m));
+  }
+
+  @Post('workflow-status')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Progress of an n8n execution' })
+  workflowStatus(@Body() dto: WorkflowStatusDto, @VerifiedWebhook() hook: WebhookContext, @Res({ passthrough: true }) res: Response) {
+    return this.apply('workflow-status', hook, res, (m) => this.executions.status(dto, m));
+  }
+
+  @Post('error-notification')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'An n8n workflow failed; raises workflow_error' })
+  errorNotification(@Body() dto: ErrorNotificationDto, @VerifiedWebhook() hook: WebhookContext, @Res({ passthrough: true }) res: Response) {
+    return this.apply('error-notification', hook, res, (m) => this.errors.report(dto, m));
+  }
+
+  @Get('health')
+  @ApiOperation({ summary: 'Whether the bridge can take callbacks and deliver events (503 when not)' })
+  async healthCheck(@Res({ passthrough: true }) res: Response) {
+    const health = await this.health.check();
+    res.status(health.status === 'down' ? 503 : 200);
+    return health;
+  }
+
+  private async apply(endpoint: string, hook: WebhookContext, res: Response, work: (m: EntityManager) => Promise<CallbackResult>) {
+    const result = await this.idempotency.apply(endpoint, hook.id, work);
+    res.status(result.status);
+    if (result.replayed) res.setHeader('Idempotent-Replayed', 'true');
+    return result.body;
+  }
+}
