@@ -6,6 +6,8 @@ export function bullConnection(config: AppConfig, overrides: RedisOptions = {}):
   return {
     url: config.redis.url,
     connectTimeout: 5000,
+    // Closing while Redis is unreachable must not leave ioredis's disconnect timer behind (redis/ioredis#1247).
+    disconnectTimeout: 0,
     retryStrategy: (times: number) => Math.min(times * 250, 5000),
     ...overrides,
   };
