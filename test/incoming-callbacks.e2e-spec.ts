@@ -175,6 +175,8 @@ describe('incoming n8n callbacks', () => {
       const bad = await post('workflow-status', { workflow_id: '', execution_id: 'e', status: 'done', progress: 101 }).expect(400);
       expect(bad.body.details.map((d: { field: string }) => d.field).sort()).toEqual(['progress', 'status', 'workflow_id']);
       await post('workflow-completed', { workflow_id: 'w', execution_id: 'e', status: 'success', lead_id: randomUUID() }).expect(404);
+      await post('workflow-status', { workflow_id: 'w', execution_id: 'e-unknown-lead', status: 'running', lead_id: randomUUID() }).expect(404);
+      expect(await repo(WorkflowExecution).countBy({ executionId: 'e-unknown-lead' })).toBe(0);
       const noResultObject = await post('workflow-completed', { workflow_id: 'w', execution_id: 'e', status: 'success', result: 'text', finished_at: 'yesterday' }).expect(400);
       expect(noResultObject.body.details.map((d: { field: string }) => d.field).sort()).toEqual(['finished_at', 'result']);
     });

@@ -93,8 +93,8 @@ export class WebhookSignatureGuard implements CanActivate {
       deliveryId,
       sourceIp: req.ip ?? null,
       requestHeaders: redactHeaders(req.headers),
-      // Postgres text cannot hold NUL; the audit service truncates to 8 KB.
-      requestBody: body ? body.toString('utf8').replace(/\u0000/g, '\uFFFD') : null,
+      // The audit service replaces NUL (Postgres text cannot hold it) and truncates to 8 KB.
+      requestBody: body ? body.toString('utf8') : null,
       responseStatus: error.status,
     });
     return error;

@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager } from 'typeorm';
+import { EntityManager, QueryFailedError } from 'typeorm';
 import { ConflictError, EntityNotFoundError } from '../common/errors/app-errors';
 import { Lead } from '../domain/leads/lead.entity';
 import { ExecutionStatus } from '../domain/statuses';
 import { WorkflowExecution } from '../domain/workflow-executions/workflow-execution.entity';
+import { returnedRows } from '../database/raw-query';
 import { CallbackResult, ok } from './callback-result';
 import { WorkflowCompletedDto, WorkflowStatusDto } from './dto/workflow-callbacks.dto';
 
@@ -37,20 +38,35 @@ export class WorkflowExecutionsService {
     return ok({ execution: executionBody(execution) });
   }
 
+  /**
+   * One statement: inserts the execution or updates it unless it already finished (a finished
+   * execution is final; a late progress report changes nothing and is answered with its state).
+   */
   async status(dto: WorkflowStatusDto, manager: EntityManager): Promise<CallbackResult> {
-    if (dto.lead_id) await findLead(manager, dto.lead_id);
-    const execution = await this.lockOrCreate(manager, dto.execution_id, dto.workflow_id, dto.lead_id);
-    if (FINISHED.includes(execution.status)) {
-      // A finished execution is final; a late progress report changes nothing.
-      return ok({ execution: executionBody(execution), ignored: dto.status === execution.status ? undefined : 'execution already finished' });
+    let result: unknown;
+    try {
+      result = await manager.query(
+        `INSERT INTO workflow_executions AS e (execution_id, workflow_id, lead_id, status, progress, last_step, started_at, finished_at)
+          VALUES ($1, $2, $3, $4::execution_status, $5, $6, now(), CASE WHEN $4 IN ('success', 'error') THEN now() END)
+          ON CONFLICT (execution_id) DO UPDATE SET
+            status = EXCLUDED.status,
+            lead_id = COALESCE(EXCLUDED.lead_id, e.lead_id),
+            progress = COALESCE(EXCLUDED.progress, e.progress),
+            last_step = COALESCE(EXCLUDED.last_step, e.last_step),
+            finished_at = EXCLUDED.finished_at,
+            updated_at = now()
+          WHERE e.status NOT IN ('success', 'error')
+          RETURNING *`,
+        [dto.execution_id, dto.workflow_id, dto.lead_id ?? null, dto.status, dto.progress ?? null, dto.step ?? null],
+      );
+    } catch (error) {
+      if (isForeignKeyViolation(error)) throw new EntityNotFoundError('Lead', dto.lead_id ?? '');
+      throw error;
     }
-    execution.status = dto.status;
-    execution.leadId = dto.lead_id ?? execution.leadId;
-    if (dto.progress !== undefined) execution.progress = dto.progress;
-    if (dto.step !== undefined) execution.lastStep = dto.step;
-    if (FINISHED.includes(dto.status)) execution.finishedAt = new Date();
-    await manager.save(execution);
-    return ok({ execution: executionBody(execution) });
+    const [updated] = returnedRows<ExecutionRow>(result);
+    if (updated) return ok({ execution: rowBody(updated) });
+    const current = await manager.findOneByOrFail(WorkflowExecution, { executionId: dto.execution_id });
+    return ok({ execution: executionBody(current), ignored: dto.status === current.status ? undefined : 'execution already finished' });
   }
 
   /** Marks an execution failed because n8n reported an error in it (unless it already finished). */
@@ -98,3 +114,25 @@ export function executionBody(e: WorkflowExecution) {
   };
 }
 
+
+interface ExecutionRow {
+  execution_id: string;
+  workflow_id: string;
+  lead_id: string | null;
+  status: ExecutionStatus;
+  progress: number | null;
+  last_step: string | null;
+  data: Record<string, unknown>;
+  error: string | null;
+  started_at: Date | null;
+  finished_at: Date | null;
+}
+
+function rowBody(row: ExecutionRow) {
+  const { execution_id, workflow_id, lead_id, status, progress, last_step, data, error, started_at, finished_at } = row;
+  return { execution_id, workflow_id, lead_id, status, progress, last_step, data, error, started_at, finished_at };
+}
+
+function isForeignKeyViolation(error: unknown): boolean {
+  return error instanceof QueryFailedError && (error as QueryFailedError & { driverError?: { code?: string } }).driverError?.code === '23503';
+}
