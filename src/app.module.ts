@@ -7,9 +7,16 @@ import { loggerOptions } from './common/logging/logger.options';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
+import { DeliveryModule } from './delivery/delivery.module';
 import { DomainModule } from './domain/domain.module';
 import { HealthModule } from './health/health.module';
+import { MetricsModule } from './metrics/metrics.module';
+import { OperationsModule } from './operations/operations.module';
+import { QueueModule } from './queue/queue.module';
 import { RedisModule } from './redis/redis.module';
+import { SecurityModule } from './security/security.module';
+import { TriggersModule } from './triggers/triggers.module';
+import { WebhookResponsesModule } from './webhook-responses/webhook-responses.module';
 
 /** The root module, built from the validated configuration (the role decides which parts run). */
 @Module({})
@@ -23,8 +30,15 @@ export class AppModule {
         DatabaseModule,
         RedisModule,
         AuditModule,
+        SecurityModule,
         HealthModule,
         DomainModule,
+        QueueModule,
+        TriggersModule,
+        DeliveryModule.forRoot(config),
+        MetricsModule.forRoot(config),
+        OperationsModule.forRoot(config),
+        WebhookResponsesModule.forRoot(config),
       ],
       providers: [{ provide: APP_FILTER, useClass: AllExceptionsFilter }],
     };

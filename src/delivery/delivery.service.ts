@@ -1,0 +1,145 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DelayedError, Job, UnrecoverableError } from 'bullmq';
+import { DataSource } from 'typeorm';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { MetricsService } from '../metrics/metrics.service';
+import { deliveryTarget } from '../operations/alerts/alert-target';
+import { AlertService } from '../operations/alerts/alert.service';
+import type { DeliveryJobData } from '../queue/queue.constants';
+import { WebhookSignerService } from '../security/webhook-signer.service';
+import type { EventType } from '../triggers/event-catalog';
+import { CircuitBreakerService } from './circuit-breaker.service';
+import { DeliveryClaimsService } from './delivery-claims.service';
+import { DeliveryRecorderService } from './delivery-recorder.service';
+import { RetryableDeliveryError } from './delivery.errors';
+import { HttpResult, HttpSenderService } from './http-sender.service';
+import { isRetryableStatus, isSuccessStatus, parseRetryAfter, retryDelay } from './retry-policy';
+
+export type DeliveryOutcome = 'sent' | 'skipped' | 'disabled' | 'discarded';
+
+/** How long a job waits for its outbox row to become visible (a publish that raced its commit). */
+const MISSING_ROW_GRACE_MS = 60_000;
+const SIGNATURE_HEADERS = new Set(['x-webhook-signature-256', 'webhook-signature', 'authorization']);
+
+/** Held deliveries come back spread over up to this long after the circuit's wait, not all at once. */
+const HOLD_SPREAD_MS = 1000;
+
+/**
+ * One delivery attempt: claim the outbox row, ask the target's circuit, sign, POST, classify the
+ * answer, record the attempt, and tell BullMQ what happened (return = done; RetryableDeliveryError
+ * = retry with backoff; UnrecoverableError = permanent failure; DelayedError = held by an open
+ * circuit without spending an attempt).
+ */
+@Injectable()
+export class DeliveryService {
+  private readonly logger = new Logger(DeliveryService.name);
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly signer: WebhookSignerService,
+    private readonly http: HttpSenderService,
+    private readonly recorder: DeliveryRecorderService,
+    private readonly claims: DeliveryClaimsService,
+    private readonly circuit: CircuitBreakerService,
+    private readonly metrics: MetricsService,
+    private readonly alerts: AlertService,
+  ) {}
+
+  async deliver(job: Job<DeliveryJobData>, token?: string): Promise<DeliveryOutcome> {
+    const { id } = job.data;
+    const attempt = job.attemptsMade + 1;
+    const maxAttempts = job.opts.attempts ?? 1;
+    const event = await this.claims.claim(id, attempt);
+    if (!event) return this.handleUnclaimed(job, token);
+
+    const url = deliveryTarget(this.config, event.event_type, event.payload);
+    const body = JSON.stringify(event.payload);
+    const base = { id, attempt, eventType: event.event_type, entityType: event.entity_type, entityId: event.entity_id, requestBody: body };
+    if (!url) {
+      await this.recorder.record({ ...base, status: 'cancelled', statusCode: null, error: `event type ${event.event_type} is switched off`, durationMs: 0, scheduledDelayMs: null, targetUrl: '', requestHeaders: {}, responseBody: null });
+      return 'disabled';
+    }
+
+    const admission = await this.circuit.admit(url);
+    if (!admission.allowed) return this.hold(job, token, event.event_type, admission.waitMs);
+    if (admission.probe) this.logger.log({ delivery_id: id, target: url }, 'Circuit half-open: this delivery probes the target');
+
+    const headers = await this.signer.sign(body, { id, event: event.event_type, attempt });
+    const result = await this.http.post(url, headers, body);
+    const record = { ...base, targetUrl: url, requestHeaders: redact(headers), responseBody: result.body ?? null, durationMs: result.durationMs, statusCode: result.status ?? null };
+    const retryable = result.status === undefined || isRetryableStatus(result.status);
+    // Any non-retryable answer (2xx, or a permanent 4xx) shows the target is up.
+    if (retryable) await this.targetFailed(url);
+    else await this.circuit.recordSuccess(url);
+
+    if (result.status !== undefined && isSuccessStatus(result.status)) {
+      await this.recorder.record({ ...record, status: 'sent', error: null, scheduledDelayMs: null });
+      this.metrics.recordAttempt(event.event_type, 'sent', result.durationMs);
+      this.metrics.recordDeliveryEnd(event.event_type, 'sent', attempt);
+      return 'sent';
+    }
+    const error = describeFailure(result);
+    if (retryable && attempt < maxAttempts) {
+      const retryAfter = parseRetryAfter(result.headers?.['retry-after']);
+      const delay = retryDelay(attempt, this.config.webhook.retryDelaysMs, retryAfter);
+      await this.recorder.record({ ...record, status: 'retrying', error, scheduledDelayMs: delay });
+      this.metrics.recordAttempt(event.event_type, 'retrying', result.durationMs);
+      throw new RetryableDeliveryError(error, result.status, delay);
+    }
+    await this.recorder.record({ ...record, status: 'failed', error, scheduledDelayMs: null });
+    this.metrics.recordAttempt(event.event_type, 'failed', result.durationMs);
+    this.metrics.recordDeliveryEnd(event.event_type, 'failed', attempt);
+    this.logger.warn({ delivery_id: id, event: event.event_type, attempt, status: result.status, error }, 'Webhook delivery failed for good');
+    await this.alerts.deliveryFailed({ id, eventType: event.event_type, target: url, error, attempts: attempt, payload: event.payload });
+    if (retryable) throw new RetryableDeliveryError(`${error} (attempts exhausted)`, result.status);
+    throw new UnrecoverableError(`${error} (permanent)`);
+  }
+
+  /** Counts a failure against the target's circuit; the failure that opens it raises an alert. */
+  private async targetFailed(url: string): Promise<void> {
+    const transition = await this.circuit.recordFailure(url);
+    if (transition === 'opened') await this.alerts.circuitOpened(url, this.config.circuit.failureThreshold);
+  }
+
+  /**
+   * The target's circuit is open: puts the row back as it was before the claim (no attempt spent,
+   * nothing recorded in the history) and gives the job back to BullMQ, delayed until the circuit
+   * lets a delivery through (`moveToDelayed` does not count an attempt).
+   */
+  private async hold(job: Job<DeliveryJobData>, token: string | undefined, eventType: string, waitMs: number): Promise<never> {
+    const until = Date.now() + waitMs + Math.round(Math.random() * HOLD_SPREAD_MS);
+    await this.dataSource.query(
+      `UPDATE webhook_queue SET status = $2::delivery_status, attempts = $3, next_retry_at = to_timestamp($4::float / 1000), updated_at = now()
+        WHERE id = $1 AND status = 'sending'`,
+      [job.data.id, job.attemptsMade > 0 ? 'retrying' : 'queued', job.attemptsMade, until],
+    );
+    this.metrics.recordAttempt(eventType, 'held', 0);
+    await job.moveToDelayed(until, token);
+    throw new DelayedError();
+  }
+
+  /** A job whose row is finished does nothing; one whose row is not visible yet waits a little. */
+  private async handleUnclaimed(job: Job<DeliveryJobData>, token?: string): Promise<DeliveryOutcome> {
+    const [row] = await this.dataSource.query(`SELECT status FROM webhook_queue WHERE id = $1`, [job.data.id]);
+    if (row) return 'skipped';
+    if (Date.now() - job.timestamp > MISSING_ROW_GRACE_MS) return 'discarded';
+    await job.moveToDelayed(Date.now() + 1000, token);
+    throw new DelayedError();
+  }
+}
+
+function describeFailure(result: HttpResult): string {
+  if (result.error) return result.error;
+  const snippet = (result.body ?? '').replace(/\s+/g, ' ').slice(0, 200);
+  return `HTTP ${result.status}${snippet ? `: ${snippet}` : ''}`;
+}
+
+/** Request headers as audited: signatures and tokens are never stored. */
+function redact(headers: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers)) out[k] = SIGNATURE_HEADERS.has(k.toLowerCase()) ? '[redacted]' : v;
+  return out;
+}
+

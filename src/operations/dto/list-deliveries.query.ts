@@ -1,0 +1,50 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { DELIVERY_STATUSES, DeliveryStatus } from '../../outbox/outbox-event.entity';
+import { EVENT_TYPES, EventType } from '../../triggers/event-catalog';
+
+export const DEFAULT_DELIVERY_PAGE = 50;
+export const MAX_DELIVERY_PAGE = 500;
+
+/** `GET /api/v1/webhooks/queue/deliveries`: filters, newest first, keyset-paginated by an opaque cursor. */
+export class ListDeliveriesQuery {
+  @ApiPropertyOptional({ enum: DELIVERY_STATUSES })
+  @IsOptional()
+  @IsIn(DELIVERY_STATUSES)
+  status?: DeliveryStatus;
+
+  @ApiPropertyOptional({ enum: EVENT_TYPES })
+  @IsOptional()
+  @IsIn(EVENT_TYPES)
+  event?: EventType;
+
+  @ApiPropertyOptional({ description: 'The id of the lead, demo, video… the event is about' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  entity_id?: string;
+
+  @ApiPropertyOptional({ format: 'date-time', description: 'Created at or after (ISO 8601)' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  since?: string;
+
+  @ApiPropertyOptional({ format: 'date-time', description: 'Created before (ISO 8601)' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  until?: string;
+
+  @ApiPropertyOptional({ default: DEFAULT_DELIVERY_PAGE, minimum: 1, maximum: MAX_DELIVERY_PAGE })
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(MAX_DELIVERY_PAGE)
+  limit: number = DEFAULT_DELIVERY_PAGE;
+
+  @ApiPropertyOptional({ description: '`next_cursor` of the previous page' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(400)
+  cursor?: string;
+}

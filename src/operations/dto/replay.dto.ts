@@ -1,0 +1,55 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsISO8601, IsOptional, IsUUID } from 'class-validator';
+import { EVENT_TYPES, EventType } from '../../triggers/event-catalog';
+
+/** Rows in these states may be replayed: they are finished, so no worker holds them. */
+export const REPLAYABLE_STATUSES = ['sent', 'failed', 'cancelled'] as const;
+export type ReplayableStatus = (typeof REPLAYABLE_STATUSES)[number];
+export const MAX_REPLAY_IDS = 1000;
+
+/** `POST /api/v1/webhooks/queue/replay`: either `ids`, or a filter with at least one of `event`, `since`, `until`. */
+export class ReplayDto {
+  @ApiPropertyOptional({ type: [String], format: 'uuid', maxItems: MAX_REPLAY_IDS })
+  @IsOptional()
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(MAX_REPLAY_IDS)
+  @IsUUID('all', { each: true })
+  ids?: string[];
+
+  @ApiPropertyOptional({ enum: EVENT_TYPES })
+  @IsOptional()
+  @IsIn(EVENT_TYPES)
+  event?: EventType;
+
+  @ApiPropertyOptional({ format: 'date-time', description: 'Created at or after' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  since?: string;
+
+  @ApiPropertyOptional({ format: 'date-time', description: 'Created before' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  until?: string;
+
+  @ApiPropertyOptional({ enum: REPLAYABLE_STATUSES, default: 'sent', description: 'Filter only' })
+  @IsOptional()
+  @IsIn(REPLAYABLE_STATUSES)
+  status?: ReplayableStatus;
+
+  @ApiPropertyOptional({ default: false, description: 'Replay even when more than REPLAY_MAX_EVENTS match' })
+  @IsOptional()
+  @IsBoolean()
+  force?: boolean;
+}
+
+export class ReplayResponse {
+  @ApiProperty({ description: 'Events put back in the queue (same delivery id, attempts reset)' })
+  replayed: number;
+
+  @ApiPropertyOptional({ type: [String], description: 'ids given that do not exist' })
+  not_found?: string[];
+
+  @ApiPropertyOptional({ type: [String], description: 'ids given that are not finished (pending, queued, retrying, sending): left alone' })
+  skipped?: string[];
+}
