@@ -239,7 +239,7 @@ describe('incoming n8n callbacks', () => {
     });
     const byId = Object.fromEntries(logs.map((l) => [l.deliveryId, l]));
     expect(byId[id]).toMatchObject({ direction: 'incoming', endpoint: `${CALLBACKS}/workflow-status`, outcome: 'accepted', responseStatus: 200 });
-    expect(byId[`${id}-bad`]).toMatchObject({ outcome: 'refused', responseStatus: 400 });
+    expect(byId[`${id}-bad`]).toMatchObject({ outcome: 'invalid', responseStatus: 400 });
     expect(byId[`${id}-bad`].reason).toMatch(/status/);
     expect(byId[`${id}-unsigned`]).toMatchObject({ outcome: 'rejected', responseStatus: 401, reason: 'signature_missing' });
     expect(typeof byId[id].durationMs).toBe('number');
@@ -301,6 +301,21 @@ describe('incoming n8n callbacks while the database is down', () => {
       await t.close();
       await proxy.stop();
       await db.drop();
+    }
+  });
+});
+
+describe('incoming n8n callbacks: rate limit per source address', () => {
+  it('answers 429 with Retry-After beyond INCOMING_RATE_LIMIT_PER_MINUTE, before checking signatures', async () => {
+    const t = await startTestApp({ INCOMING_RATE_LIMIT_PER_MINUTE: '3' });
+    try {
+      const execution_id = `e-${randomUUID()}`;
+      for (let i = 0; i < 3; i++) await postSigned(t.http, `${CALLBACKS}/workflow-status`, { workflow_id: 'wf', execution_id, status: 'running', progress: i }).expect(200);
+      const limited = await request(t.http).post(`${CALLBACKS}/workflow-status`).set('content-type', 'application/json').send('{}').expect(429);
+      expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+      expect(limited.body.statusCode).toBe(429);
+    } finally {
+      await t.close();
     }
   });
 });

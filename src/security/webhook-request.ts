@@ -52,3 +52,8 @@ export function rawBodyOf(req: WebhookRequest): Buffer | null {
 export function requestPath(req: Request): string {
   return (req.originalUrl ?? req.url ?? '').split('?')[0];
 }
+
+/** The metric label of an incoming route: its last path segment (`/api/v1/webhooks/n8n/demo-approval` → `demo-approval`). */
+export function endpointName(path: string): string {
+  return path.split('/').filter(Boolean).pop() ?? path;
+}

@@ -12,7 +12,7 @@ import { MetricsService } from '../metrics/metrics.service';
 import { ReplayGuardService, ReplayVerdict } from './replay-guard.service';
 import { VerificationFailure } from './verify-signature';
 import { WebhookVerifierService } from './webhook-verifier.service';
-import { rawBodyOf, redactHeaders, requestPath, WebhookRequest } from './webhook-request';
+import { endpointName, rawBodyOf, redactHeaders, requestPath, WebhookRequest } from './webhook-request';
 
 const MESSAGES: Record<VerificationFailure, string> = {
   signature_missing: 'The request is not signed',
@@ -84,6 +84,7 @@ export class WebhookSignatureGuard implements CanActivate {
     const deliveryId = typeof headerId === 'string' ? headerId.slice(0, 255) : null;
     this.logger.warn({ reason, endpoint, method: req.method, source_ip: req.ip, delivery_id: deliveryId }, 'Webhook request refused');
     this.metrics.recordSignatureFailure(reason);
+    this.metrics.recordCallback(endpointName(endpoint), 'rejected');
     await this.audit.recordSafely({
       direction: 'incoming',
       outcome: 'rejected',

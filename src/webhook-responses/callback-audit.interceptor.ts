@@ -4,22 +4,28 @@ import { Observable, catchError, tap, throwError } from 'rxjs';
 import { AuditLogService } from '../audit/audit-log.service';
 import { AppError, ValidationFailedError } from '../common/errors/app-errors';
 import { isDatabaseUnavailable } from '../common/filters/all-exceptions.filter';
-import { redactHeaders, requestPath, WebhookRequest } from '../security/webhook-request';
+import { MetricsService } from '../metrics/metrics.service';
+import { endpointName, redactHeaders, requestPath, WebhookRequest } from '../security/webhook-request';
 
 /**
  * Writes one `webhook_logs` row (direction incoming) for every callback that passed the
  * signature guard: accepted, repeated, or refused by validation or by the domain, with the
- * status, the duration and the reason. (Refusals by the guard itself are logged by the guard.)
+ * status, the duration and the reason, and counts it in the callbacks metric. (Refusals by the
+ * guard itself are logged and counted by the guard.)
  */
 @Injectable()
 export class CallbackAuditInterceptor implements NestInterceptor {
-  constructor(private readonly audit: AuditLogService) {}
+  constructor(
+    private readonly audit: AuditLogService,
+    private readonly metrics: MetricsService,
+  ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const req = context.switchToHttp().getRequest<WebhookRequest>();
     const res = context.switchToHttp().getResponse<Response>();
     const started = performance.now();
-    const record = (status: number, outcome: string, reason: string | null, responseBody: unknown) =>
+    const record = (status: number, outcome: string, reason: string | null, responseBody: unknown) => {
+      this.metrics.recordCallback(endpointName(requestPath(req)), outcome);
       void this.audit.recordSafely({
         direction: 'incoming',
         endpoint: requestPath(req),
@@ -34,11 +40,12 @@ export class CallbackAuditInterceptor implements NestInterceptor {
         outcome,
         reason,
       });
+    };
     return next.handle().pipe(
       tap((body) => record(res.statusCode, res.getHeader('Idempotent-Replayed') ? 'duplicate' : 'accepted', null, body)),
       catchError((error: unknown) => {
         const status = error instanceof AppError ? error.status : isDatabaseUnavailable(error) ? 503 : 500;
-        record(status, status >= 500 ? 'error' : 'refused', describe(error), undefined);
+        record(status, status >= 500 ? 'error' : error instanceof ValidationFailedError ? 'invalid' : 'refused', describe(error), undefined);
         return throwError(() => error);
       }),
     );

@@ -1,6 +1,7 @@
 import { Body, Controller, Get, HttpCode, Post, Res, UseGuards, UseInterceptors } from '@nestjs/common';
 import { ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
+import { IncomingRateLimit } from '../common/throttling/incoming-rate-limit.guard';
 import { WebhookContext, VerifiedWebhook } from '../security/webhook-request';
 import { WebhookSignatureGuard } from '../security/webhook-signature.guard';
 import { ApprovalsService } from './approvals.service';
@@ -26,7 +27,9 @@ import type { EntityManager } from 'typeorm';
 @ApiResponse({ status: 415, description: 'Body is not application/json' })
 @ApiResponse({ status: 503, description: 'Database or Redis unavailable: retry (Retry-After)' })
 @Controller('api/v1/webhooks/n8n')
+// Class decorators apply bottom-up: the rate limit is registered, and runs, before the signature check.
 @UseGuards(WebhookSignatureGuard)
+@IncomingRateLimit()
 @UseInterceptors(CallbackAuditInterceptor)
 export class N8nCallbacksController {
   constructor(
