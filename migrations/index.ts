@@ -1,5 +1,6 @@
 import { InitialSchema1795913224737 } from './1795913224737-InitialSchema';
 import { IncomingCallbacks1795914361219 } from './1795914361219-IncomingCallbacks';
+import { QueryIndexes1795916761803 } from './1795916761803-QueryIndexes';
 
 /** Every migration, in order. Listed explicitly so the app, the CLI and the tests run the same set. */
-export const MIGRATIONS: Function[] = [InitialSchema1795913224737, IncomingCallbacks1795914361219];
+export const MIGRATIONS: Function[] = [InitialSchema1795913224737, IncomingCallbacks1795914361219, QueryIndexes1795916761803];

@@ -13,6 +13,8 @@ export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 @Index('idx_webhook_queue_unpublished', ['createdAt'], { where: `status = 'pending'` })
 @Index('idx_webhook_queue_status_created', ['status', 'createdAt'])
 @Index('idx_webhook_queue_entity', ['entityType', 'entityId'])
+@Index('idx_webhook_queue_status_updated', ['status', 'updatedAt'])
+@Index('idx_webhook_queue_created_id', ['createdAt', 'id'])
 export class OutboxEvent {
   @PrimaryColumn({ type: 'uuid' })
   id: string;
