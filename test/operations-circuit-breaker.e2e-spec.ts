@@ -36,7 +36,11 @@ describe('circuit breaker state in Redis (two processes)', () => {
     expect(await one.admit(target)).toEqual({ allowed: true, probe: false });
     expect(await two.recordFailure(target)).toBe('opened');
 
-    const refused = await one.admit(target);
+    // Process one trusted its closed circuit for a quarter of the cool-down at most; it sees the open circuit after that.
+    const refused = await waitFor(async () => {
+      const admission = await one.admit(target);
+      return admission.allowed ? undefined : admission;
+    }, { timeoutMs: 1000, what: 'process one refused' });
     expect(refused.allowed).toBe(false);
     expect(refused.allowed === false && refused.waitMs).toBeLessThanOrEqual(300);
     expect((await two.admit(target)).allowed).toBe(false);

@@ -27,6 +27,13 @@ type CircuitRedis = Redis & {
   circuitSuccess(key: string): Promise<string>;
 };
 
+/**
+ * How long a closed circuit is trusted without asking Redis (at most, and at most a quarter of
+ * the cool-down): a circuit opened by another process is noticed here within this time. Keeps
+ * the breaker off the per-delivery hot path.
+ */
+const MAX_CLOSED_CACHE_MS = 250;
+
 /** A circuit nobody failed against for this long is forgotten. */
 const CIRCUIT_TTL_MS = 7 * 24 * 3600_000;
 
@@ -35,8 +42,9 @@ const CIRCUIT_TTL_MS = 7 * 24 * 3600_000;
  * `${QUEUE_PREFIX}:circuit:`). After CIRCUIT_FAILURE_THRESHOLD consecutive failures the circuit
  * opens: deliveries to that URL wait for CIRCUIT_COOLDOWN_MS without spending attempts; then one
  * probe (half-open) goes out and its answer closes or re-opens the circuit. A refusal is cached
- * in-process until its wait ends, so a backlog does not ask Redis once per job. Redis errors fail
- * open: the breaker never blocks deliveries on its own outage.
+ * in-process until its wait ends, and a closed circuit is trusted for up to 250 ms, so a backlog does
+ * not ask Redis once per job. Redis errors fail open: the breaker never blocks deliveries on its
+ * own outage.
  */
 @Injectable()
 export class CircuitBreakerService {
@@ -48,7 +56,14 @@ export class CircuitBreakerService {
   private readonly cooldownMs: number;
   private readonly probeLeaseMs: number;
   private readonly halfOpenRecheckMs: number;
+  private readonly closedCacheMs: number;
   private readonly waits = new Map<string, number>();
+  /** Targets known closed until this time: admitted without asking Redis. */
+  private readonly closedUntil = new Map<string, number>();
+  /** Targets whose next success must reach Redis (this process saw a failure or sent a probe). */
+  private readonly dirty = new Set<string>();
+  /** When this process last told Redis about a success, per target. */
+  private readonly lastSuccessSync = new Map<string, number>();
 
   constructor(@Inject(REDIS) redis: Redis, @Inject(APP_CONFIG) config: AppConfig) {
     this.redis = redis as CircuitRedis;
@@ -61,6 +76,7 @@ export class CircuitBreakerService {
     // While the probe is out, the others check again this often (not only when its lease ends),
     // so a backlog follows a successful probe within seconds.
     this.halfOpenRecheckMs = Math.max(1000, Math.min(15_000, Math.round(this.cooldownMs / 4)));
+    this.closedCacheMs = Math.min(MAX_CLOSED_CACHE_MS, Math.round(this.cooldownMs / 4));
     if (!('circuitAdmit' in redis)) {
       redis.defineCommand('circuitAdmit', { numberOfKeys: 1, lua: ADMIT_SCRIPT });
       redis.defineCommand('circuitFailure', { numberOfKeys: 2, lua: FAILURE_SCRIPT });
@@ -74,6 +90,7 @@ export class CircuitBreakerService {
 
   async admit(target: string): Promise<Admission> {
     if (!this.enabled) return { allowed: true, probe: false };
+    if ((this.closedUntil.get(target) ?? 0) > Date.now()) return { allowed: true, probe: false };
     const cachedUntil = this.waits.get(target);
     if (cachedUntil !== undefined) {
       if (Date.now() < cachedUntil) return { allowed: false, waitMs: cachedUntil - Date.now() };
@@ -81,6 +98,8 @@ export class CircuitBreakerService {
     }
     try {
       const [allowed, untilMs, probe, halfOpen] = await this.redis.circuitAdmit(this.key(target), this.probeLeaseMs);
+      if (allowed && probe === 1) this.dirty.add(target);
+      else if (allowed && !halfOpen) this.closedUntil.set(target, Date.now() + this.closedCacheMs);
       if (allowed) return { allowed: true, probe: probe === 1 };
       const waitMs = halfOpen ? Math.min(untilMs, this.halfOpenRecheckMs) : untilMs;
       this.waits.set(target, Date.now() + waitMs);
@@ -93,6 +112,8 @@ export class CircuitBreakerService {
 
   async recordFailure(target: string): Promise<FailureTransition> {
     if (!this.enabled) return 'none';
+    this.closedUntil.delete(target);
+    this.dirty.add(target);
     try {
       const [transition, failures] = await this.redis.circuitFailure(this.key(target), this.index, this.threshold, this.cooldownMs, target, CIRCUIT_TTL_MS);
       if (transition !== 'none') {
@@ -108,8 +129,13 @@ export class CircuitBreakerService {
 
   async recordSuccess(target: string): Promise<void> {
     if (!this.enabled) return;
+    const now = Date.now();
+    // A closed circuit with no failure seen here needs a reset at most once per cache period.
+    if (!this.dirty.has(target) && now - (this.lastSuccessSync.get(target) ?? 0) < this.closedCacheMs) return;
     try {
       this.waits.delete(target);
+      this.dirty.delete(target);
+      this.lastSuccessSync.set(target, now);
       const left = await this.redis.circuitSuccess(this.key(target));
       if (left === 'open' || left === 'half_open') this.logger.log({ target }, 'Circuit closed: the target answers again');
     } catch (error) {

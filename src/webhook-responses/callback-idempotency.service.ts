@@ -19,10 +19,22 @@ export interface AppliedCallback extends CallbackResult {
 export class CallbackIdempotencyService {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  async apply(endpoint: string, key: string | undefined, work: (manager: EntityManager) => Promise<CallbackResult>): Promise<AppliedCallback> {
+  /**
+   * `atomic: true` declares that `work` is a single statement: without a key it then runs in
+   * autocommit (one round trip instead of three); with a key it still shares a transaction with
+   * the stored answer.
+   */
+  async apply(
+    endpoint: string,
+    key: string | undefined,
+    work: (manager: EntityManager) => Promise<CallbackResult>,
+    options: { atomic?: boolean } = {},
+  ): Promise<AppliedCallback> {
     if (key) {
       const stored = await this.find(endpoint, key);
       if (stored) return stored;
+    } else if (options.atomic) {
+      return { ...(await work(this.dataSource.manager)), replayed: false };
     }
     try {
       const result = await this.dataSource.transaction(async (manager) => {

@@ -65,7 +65,7 @@ export class N8nCallbacksController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Progress of an n8n execution' })
   workflowStatus(@Body() dto: WorkflowStatusDto, @VerifiedWebhook() hook: WebhookContext, @Res({ passthrough: true }) res: Response) {
-    return this.apply('workflow-status', hook, res, (m) => this.executions.status(dto, m));
+    return this.apply('workflow-status', hook, res, (m) => this.executions.status(dto, m), { atomic: true });
   }
 
   @Post('error-notification')
@@ -83,8 +83,8 @@ export class N8nCallbacksController {
     return health;
   }
 
-  private async apply(endpoint: string, hook: WebhookContext, res: Response, work: (m: EntityManager) => Promise<CallbackResult>) {
-    const result = await this.idempotency.apply(endpoint, hook.id, work);
+  private async apply(endpoint: string, hook: WebhookContext, res: Response, work: (m: EntityManager) => Promise<CallbackResult>, options?: { atomic?: boolean }) {
+    const result = await this.idempotency.apply(endpoint, hook.id, work, options);
     res.status(result.status);
     if (result.replayed) res.setHeader('Idempotent-Replayed', 'true');
     return result.body;
