@@ -2,13 +2,20 @@ import { ChildProcess, fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-export const ROOT = join(__dirname, '..');
+/** Where the compiled entry points live (`npm run bench` compiles to .bench/build), or the sources under ts-node. */
+const COMPILED = __filename.endsWith('.js');
+export const BUILD_ROOT = join(__dirname, '..');
+export const ROOT = COMPILED ? join(BUILD_ROOT, '..', '..') : BUILD_ROOT;
 
-/** Forks a TypeScript entry point of this repo (transpiled on load) with the given environment. */
+/**
+ * Forks an entry point of this repo (`bench/x.ts`, `src/main.ts`) with the given environment: the
+ * compiled JavaScript, so memory figures are those of production, or the source under ts-node.
+ */
 export function forkTs(file: string, env: Record<string, string | undefined> = {}, args: string[] = []): ChildProcess {
-  return fork(join(ROOT, file), args, {
+  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${join(ROOT, '.bench', 'profiles')}`] : [];
+  return fork(join(BUILD_ROOT, COMPILED ? file.replace(/\.ts$/, '.js') : file), args, {
     cwd: ROOT,
-    execArgv: ['-r', 'ts-node/register/transpile-only', ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${join(ROOT, '.bench', 'profiles')}`] : [])],
+    execArgv: COMPILED ? profile : ['-r', 'ts-node/register/transpile-only', ...profile],
     env: { PATH: process.env.PATH, HOME: process.env.HOME, TS_NODE_PROJECT: join(ROOT, 'tsconfig.json'), ...env },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
