@@ -144,9 +144,9 @@ describe('outgoing events', () => {
     const lead = await leads().save(leads().create(leadInput()));
     const hits = await receiver.waitForCount((r) => r.body?.entity?.id === lead.id, 2);
     const gap = hits[1].receivedAt - hits[0].receivedAt;
-    expect(gap).toBeGreaterThanOrEqual(950);
-    expect(gap).toBeLessThan(1450); // not the configured 200 ms ±20 %, not the 1.5 s cap
+    expect(gap).toBeGreaterThanOrEqual(950); // not the configured 200 ms ±20 %
     const rows = await history(String(hits[0].headers['x-webhook-id']));
+    // The delay chosen was the receiver's, not the 1.5 s cap (the gap itself also holds scheduling time).
     expect(rows[0]).toMatchObject({ outcome: 'retrying', statusCode: 429, scheduledDelayMs: 1000 });
   });
 
