@@ -7,8 +7,10 @@ export const REDIS = Symbol('REDIS');
 const QUIT_GRACE_MS = 1000;
 
 /**
- * A shared ioredis client for small commands (health pings, replay keys). It does not queue
- * commands while disconnected, so callers learn at once that Redis is down.
+ * A shared ioredis client for small commands (health pings, replay keys, rate-limit counters).
+ * It does not queue commands while disconnected, so callers learn at once that Redis is down.
+ * Auto-pipelining sends every command issued in the same event-loop tick in one write: under
+ * load the per-request rate-limit and replay checks of many requests share one round trip.
  */
 export function createRedisClient(url: string, overrides: Record<string, unknown> = {}): Redis {
   return new Redis(url, {
@@ -22,6 +24,7 @@ export function createRedisClient(url: string, overrides: Record<string, unknown
     // socket emits 'close'; while Redis is down the socket is already gone, so that timer (2 s by
     // default) would keep the process alive after shutdown (redis/ioredis#1247).
     disconnectTimeout: 0,
+    enableAutoPipelining: true,
     ...overrides,
   });
 }

@@ -20,6 +20,8 @@ return false`;
  */
 export type ReplayVerdict = 'first' | 'repeat' | 'replayed';
 
+type ReplayRedis = Redis & { replayClaim(key: string, marker: string, ttlSeconds: number): Promise<string | null> };
+
 /**
  * Remembers which signed contents were accepted, and with which delivery id. One Redis key per
  * accepted digest under `<QUEUE_PREFIX>:replay:`, kept 2×tolerance: a request is only valid while
@@ -30,11 +32,12 @@ export class ReplayGuardService {
   private readonly logger = new Logger(ReplayGuardService.name);
   private readonly prefix: string;
   private readonly ttlSeconds: number;
+  private readonly redis: ReplayRedis;
 
-  constructor(
-    @Inject(REDIS) private readonly redis: Redis,
-    @Inject(APP_CONFIG) config: AppConfig,
-  ) {
+  constructor(@Inject(REDIS) redis: Redis, @Inject(APP_CONFIG) config: AppConfig) {
+    // EVALSHA (the script is sent once per connection, not with every request).
+    if (!('replayClaim' in redis)) redis.defineCommand('replayClaim', { numberOfKeys: 1, lua: CLAIM_SCRIPT });
+    this.redis = redis as ReplayRedis;
     this.prefix = `${config.redis.queuePrefix}:replay:${config.webhook.scheme}:`;
     this.ttlSeconds = 2 * config.webhook.toleranceSeconds;
   }
@@ -42,7 +45,7 @@ export class ReplayGuardService {
   /** Records the digest on first sight. Rejects when Redis cannot answer (callers fail closed). */
   async check(digest: string, id?: string): Promise<ReplayVerdict> {
     const marker = id === undefined ? '-' : `id:${id}`;
-    const current = await withTimeout(this.redis.eval(CLAIM_SCRIPT, 1, this.key(digest), marker, this.ttlSeconds));
+    const current = await withTimeout(this.redis.replayClaim(this.key(digest), marker, this.ttlSeconds));
     if (current === null) return 'first';
     return id !== undefined && current === marker ? 'repeat' : 'replayed';
   }

@@ -7,12 +7,13 @@ import { WebhookSignatureGuard } from '../security/webhook-signature.guard';
 import { ApprovalsService } from './approvals.service';
 import { CallbackAuditInterceptor } from './callback-audit.interceptor';
 import { CallbackHealthService } from './callback-health.service';
-import { CallbackIdempotencyService } from './callback-idempotency.service';
+import { AppliedCallback, CallbackIdempotencyService } from './callback-idempotency.service';
 import { CallbackResult } from './callback-result';
 import { DemoApprovalDto, VideoApprovalDto } from './dto/approval-callback.dto';
 import { ErrorNotificationDto, WorkflowCompletedDto, WorkflowStatusDto } from './dto/workflow-callbacks.dto';
 import { ErrorNotificationsService } from './error-notifications.service';
 import { WorkflowExecutionsService } from './workflow-executions.service';
+import { WorkflowStatusWriter } from './workflow-status.writer';
 import type { EntityManager } from 'typeorm';
 
 /** Signed callbacks from n8n workflows. Each is verified, validated, applied once in one transaction, and audited. */
@@ -38,6 +39,7 @@ export class N8nCallbacksController {
     private readonly executions: WorkflowExecutionsService,
     private readonly errors: ErrorNotificationsService,
     private readonly health: CallbackHealthService,
+    private readonly statusWriter: WorkflowStatusWriter,
   ) {}
 
   @Post('demo-approval')
@@ -65,7 +67,7 @@ export class N8nCallbacksController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Progress of an n8n execution' })
   workflowStatus(@Body() dto: WorkflowStatusDto, @VerifiedWebhook() hook: WebhookContext, @Res({ passthrough: true }) res: Response) {
-    return this.apply('workflow-status', hook, res, (m) => this.executions.status(dto, m), { atomic: true });
+    return this.reply(res, this.statusWriter.write(dto, hook.id));
   }
 
   @Post('error-notification')
@@ -83,8 +85,12 @@ export class N8nCallbacksController {
     return health;
   }
 
-  private async apply(endpoint: string, hook: WebhookContext, res: Response, work: (m: EntityManager) => Promise<CallbackResult>, options?: { atomic?: boolean }) {
-    const result = await this.idempotency.apply(endpoint, hook.id, work, options);
+  private apply(endpoint: string, hook: WebhookContext, res: Response, work: (m: EntityManager) => Promise<CallbackResult>) {
+    return this.reply(res, this.idempotency.apply(endpoint, hook.id, work));
+  }
+
+  private async reply(res: Response, applied: Promise<AppliedCallback>) {
+    const result = await applied;
     res.status(result.status);
     if (result.replayed) res.setHeader('Idempotent-Replayed', 'true');
     return result.body;

@@ -12,6 +12,7 @@ import { ProcessedCallback } from './processed-callback.entity';
 import { TestEndpointController } from './test-endpoint.controller';
 import { WorkflowErrorReport } from './workflow-error-report.entity';
 import { WorkflowExecutionsService } from './workflow-executions.service';
+import { WorkflowStatusWriter } from './workflow-status.writer';
 
 /** Where n8n's callbacks land: /api/v1/webhooks/n8n/* (and the opt-in /api/v1/webhooks/test). */
 @Module({})
@@ -23,7 +24,7 @@ export class WebhookResponsesModule {
       module: WebhookResponsesModule,
       imports: [TypeOrmModule.forFeature([ProcessedCallback, WorkflowErrorReport]), HealthModule],
       controllers,
-      providers: [CallbackIdempotencyService, ApprovalsService, WorkflowExecutionsService, ErrorNotificationsService, CallbackHealthService, CallbackAuditInterceptor],
+      providers: [CallbackIdempotencyService, ApprovalsService, WorkflowExecutionsService, ErrorNotificationsService, CallbackHealthService, CallbackAuditInterceptor, WorkflowStatusWriter],
     };
   }
 }

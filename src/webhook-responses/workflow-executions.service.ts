@@ -114,8 +114,7 @@ export function executionBody(e: WorkflowExecution) {
   };
 }
 
-
-interface ExecutionRow {
+export interface ExecutionRow {
   execution_id: string;
   workflow_id: string;
   lead_id: string | null;
@@ -128,7 +127,7 @@ interface ExecutionRow {
   finished_at: Date | null;
 }
 
-function rowBody(row: ExecutionRow) {
+export function rowBody(row: ExecutionRow) {
   const { execution_id, workflow_id, lead_id, status, progress, last_step, data, error, started_at, finished_at } = row;
   return { execution_id, workflow_id, lead_id, status, progress, last_step, data, error, started_at, finished_at };
 }

@@ -1,0 +1,175 @@
+import { BeforeApplicationShutdown, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { MicroBatcher } from '../common/batching/micro-batcher';
+import { isDatabaseUnavailable } from '../common/filters/all-exceptions.filter';
+import { returnedRows } from '../database/raw-query';
+import { AppliedCallback, CallbackIdempotencyService } from './callback-idempotency.service';
+import { CallbackResult, ok } from './callback-result';
+import { WorkflowStatusDto } from './dto/workflow-callbacks.dto';
+import { ExecutionRow, rowBody, WorkflowExecutionsService } from './workflow-executions.service';
+
+const ENDPOINT = 'workflow-status';
+
+interface Report {
+  dto: WorkflowStatusDto;
+  /** X-Webhook-Id, when sent: the idempotency key. */
+  key?: string;
+}
+
+type Outcome = { result: AppliedCallback } | { error: unknown };
+
+/**
+ * `workflow-status` callbacks, grouped: the progress reports that arrive while a write is in
+ * flight are upserted together by the next one — one statement and one commit for many
+ * callbacks instead of one each. Every report is still applied exactly as on its own (the same
+ * upsert, the same answer):
+ * - with an idempotency key, the stored answers of the group are looked up first (repeats get
+ *   theirs and change nothing); the others are applied and their answers stored in one
+ *   transaction, so a key can only be stored by one transaction (a concurrent copy makes it fail);
+ * - within a group, reports for the same execution, or with the same key, go into successive
+ *   statements in arrival order (as before, concurrent callbacks in different groups — like
+ *   concurrent requests on different connections — are not ordered);
+ * - if a group fails for any reason but an unreachable database (an unknown lead, a key stored
+ *   meanwhile by a concurrent copy, a deadlock), each of its reports is applied alone, by
+ *   `CallbackIdempotencyService.apply`, so that each gets the answer it would have had alone.
+ */
+@Injectable()
+export class WorkflowStatusWriter implements BeforeApplicationShutdown {
+  private readonly batcher: MicroBatcher<Report, Outcome>;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly executions: WorkflowExecutionsService,
+    private readonly idempotency: CallbackIdempotencyService,
+  ) {
+    this.batcher = new MicroBatcher((reports) => this.writeAll(reports), { maxBatch: 200, concurrency: 2 });
+  }
+
+  async write(dto: WorkflowStatusDto, key?: string): Promise<AppliedCallback> {
+    const outcome = await this.batcher.submit({ dto, key });
+    if ('error' in outcome) throw outcome.error;
+    return outcome.result;
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.batcher.drained();
+  }
+
+  private async writeAll(reports: Report[]): Promise<Outcome[]> {
+    if (reports.length === 1) return [await this.alone(reports[0])];
+    const outcomes: Outcome[] = new Array(reports.length);
+    const keys = reports.flatMap((r) => (r.key ? [r.key] : []));
+    const stored = keys.length ? await this.idempotency.storedAnswers(ENDPOINT, keys) : new Map<string, never>();
+    const fresh: number[] = [];
+    reports.forEach((report, i) => {
+      const answer = report.key ? stored.get(report.key) : undefined;
+      if (answer === undefined) fresh.push(i);
+      else outcomes[i] = answer instanceof Error ? { error: answer } : { result: answer };
+    });
+    for (const round of rounds(fresh, reports)) {
+      const group = round.map((i) => reports[i]);
+      const applied = group.some((r) => r.key) ? await this.applyKeyed(group) : await this.applyUnkeyed(group);
+      round.forEach((i, n) => (outcomes[i] = applied[n]));
+    }
+    return outcomes;
+  }
+
+  /**
+   * Without keys: the upsert alone, in autocommit (one statement: it applies all or nothing).
+   * A report whose execution had already finished changed nothing: it is answered as alone.
+   */
+  private async applyUnkeyed(group: Report[]): Promise<Outcome[]> {
+    let rows: Map<string, ExecutionRow>;
+    try {
+      rows = await this.upsert(this.dataSource.manager, group.map((r) => r.dto));
+    } catch (error) {
+      return this.fallback(group, error);
+    }
+    const outcomes: Outcome[] = [];
+    for (const report of group) {
+      const row = rows.get(report.dto.execution_id);
+      outcomes.push(row ? { result: { ...ok({ execution: rowBody(row) }), replayed: false } } : await this.alone(report));
+    }
+    return outcomes;
+  }
+
+  /** With keys: the upsert and the stored answers in one transaction, so a failure leaves nothing applied. */
+  private async applyKeyed(group: Report[]): Promise<Outcome[]> {
+    try {
+      const results = await this.dataSource.transaction((m) => this.applyGroup(m, group));
+      return results.map((result) => ({ result: { ...result, replayed: false } }));
+    } catch (error) {
+      return this.fallback(group, error);
+    }
+  }
+
+  /** The group failed and applied nothing: each report alone, unless the database is unreachable. */
+  private async fallback(group: Report[], error: unknown): Promise<Outcome[]> {
+    const outcomes: Outcome[] = [];
+    for (const report of group) outcomes.push(isDatabaseUnavailable(error) ? { error } : await this.alone(report));
+    return outcomes;
+  }
+
+  /** One upsert for the group (each execution at most once), then the stored answers of the keyed ones. */
+  private async applyGroup(manager: EntityManager, group: Report[]): Promise<CallbackResult[]> {
+    const rows = await this.upsert(manager, group.map((r) => r.dto));
+    const results: CallbackResult[] = [];
+    for (const { dto } of group) {
+      const row = rows.get(dto.execution_id);
+      // Not returned: the execution had already finished; answered with its state, as alone.
+      results.push(row ? ok({ execution: rowBody(row) }) : await this.executions.status(dto, manager));
+    }
+    const keyed = group.flatMap((r, n) => (r.key ? [{ key: r.key, result: results[n] }] : []));
+    if (keyed.length) await this.idempotency.store(manager, ENDPOINT, keyed);
+    return results;
+  }
+
+  /** The single-report path: the same result or error as without grouping. */
+  private async alone({ dto, key }: Report): Promise<Outcome> {
+    try {
+      const work = (manager: EntityManager) => this.executions.status(dto, manager);
+      return { result: await this.idempotency.apply(ENDPOINT, key, work, { standalone: () => work(this.dataSource.manager) }) };
+    } catch (error) {
+      return { error };
+    }
+  }
+
+  /** The upsert of `WorkflowExecutionsService.status` for many executions (each at most once). */
+  private async upsert(manager: EntityManager, reports: WorkflowStatusDto[]): Promise<Map<string, ExecutionRow>> {
+    const col = <T>(pick: (dto: WorkflowStatusDto) => T | undefined) => reports.map((dto) => pick(dto) ?? null);
+    const result: unknown = await manager.query(
+      `INSERT INTO workflow_executions AS e (execution_id, workflow_id, lead_id, status, progress, last_step, started_at, finished_at)
+        SELECT v.execution_id, v.workflow_id, v.lead_id, v.status, v.progress, v.last_step, now(), CASE WHEN v.status IN ('success', 'error') THEN now() END
+        FROM unnest($1::text[], $2::text[], $3::uuid[], $4::execution_status[], $5::smallint[], $6::text[])
+          AS v(execution_id, workflow_id, lead_id, status, progress, last_step)
+        ON CONFLICT (execution_id) DO UPDATE SET
+          status = EXCLUDED.status,
+          lead_id = COALESCE(EXCLUDED.lead_id, e.lead_id),
+          progress = COALESCE(EXCLUDED.progress, e.progress),
+          last_step = COALESCE(EXCLUDED.last_step, e.last_step),
+          finished_at = EXCLUDED.finished_at,
+          updated_at = now()
+        WHERE e.status NOT IN ('success', 'error')
+        RETURNING *`,
+      [col((d) => d.execution_id), col((d) => d.workflow_id), col((d) => d.lead_id), col((d) => d.status), col((d) => d.progress), col((d) => d.step)],
+    );
+    return new Map(returnedRows<ExecutionRow>(result).map((row) => [row.execution_id, row]));
+  }
+}
+
+/**
+ * The indexes `fresh` of `reports` split so that no execution and no key appears twice in one
+ * group, in arrival order.
+ */
+function rounds(fresh: number[], reports: Report[]): number[][] {
+  const out: number[][] = [];
+  const seen = new Map<string, number>();
+  for (const i of fresh) {
+    const ids = [`e:${reports[i].dto.execution_id}`, ...(reports[i].key ? [`k:${reports[i].key}`] : [])];
+    const round = Math.max(...ids.map((id) => seen.get(id) ?? 0));
+    for (const id of ids) seen.set(id, round + 1);
+    (out[round] ??= []).push(i);
+  }
+  return out;
+}
