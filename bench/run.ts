@@ -79,6 +79,8 @@ function bridgeEnv(databaseUrl: string, receiverUrl: string, prefix: string, por
     ADMIN_TOKEN: randomBytes(24).toString('hex'),
     WEBHOOK_CONCURRENCY: '50',
     INCOMING_RATE_LIMIT_PER_MINUTE: '1000000',
+    // As shipped (Dockerfile, npm start, start-local.sh); BENCH_BRIDGE_NODE_OPTIONS overrides it.
+    NODE_OPTIONS: process.env.BENCH_BRIDGE_NODE_OPTIONS ?? '--max-old-space-size=256',
   };
 }
 
