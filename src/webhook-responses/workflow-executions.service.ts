@@ -43,30 +43,41 @@ export class WorkflowExecutionsService {
    * execution is final; a late progress report changes nothing and is answered with its state).
    */
   async status(dto: WorkflowStatusDto, manager: EntityManager): Promise<CallbackResult> {
-    let result: unknown;
+    let updated: ExecutionRow | undefined;
     try {
-      result = await manager.query(
-        `INSERT INTO workflow_executions AS e (execution_id, workflow_id, lead_id, status, progress, last_step, started_at, finished_at)
-          VALUES ($1, $2, $3, $4::execution_status, $5, $6, now(), CASE WHEN $4 IN ('success', 'error') THEN now() END)
-          ON CONFLICT (execution_id) DO UPDATE SET
-            status = EXCLUDED.status,
-            lead_id = COALESCE(EXCLUDED.lead_id, e.lead_id),
-            progress = COALESCE(EXCLUDED.progress, e.progress),
-            last_step = COALESCE(EXCLUDED.last_step, e.last_step),
-            finished_at = EXCLUDED.finished_at,
-            updated_at = now()
-          WHERE e.status NOT IN ('success', 'error')
-          RETURNING *`,
-        [dto.execution_id, dto.workflow_id, dto.lead_id ?? null, dto.status, dto.progress ?? null, dto.step ?? null],
-      );
+      updated = (await this.upsertStatuses(manager, [dto])).get(dto.execution_id);
     } catch (error) {
       if (isForeignKeyViolation(error)) throw new EntityNotFoundError('Lead', dto.lead_id ?? '');
       throw error;
     }
-    const [updated] = returnedRows<ExecutionRow>(result);
     if (updated) return ok({ execution: rowBody(updated) });
     const current = await manager.findOneByOrFail(WorkflowExecution, { executionId: dto.execution_id });
     return ok({ execution: executionBody(current), ignored: dto.status === current.status ? undefined : 'execution already finished' });
+  }
+
+  /**
+   * Inserts each execution or updates it unless it already finished, in one statement (each
+   * execution at most once per call). Returns the rows it wrote; a finished one is not among them.
+   */
+  async upsertStatuses(manager: EntityManager, reports: WorkflowStatusDto[]): Promise<Map<string, ExecutionRow>> {
+    const col = <T>(pick: (dto: WorkflowStatusDto) => T | undefined) => reports.map((dto) => pick(dto) ?? null);
+    const result: unknown = await manager.query(
+      `INSERT INTO workflow_executions AS e (execution_id, workflow_id, lead_id, status, progress, last_step, started_at, finished_at)
+        SELECT v.execution_id, v.workflow_id, v.lead_id, v.status, v.progress, v.last_step, now(), CASE WHEN v.status IN ('success', 'error') THEN now() END
+        FROM unnest($1::text[], $2::text[], $3::uuid[], $4::execution_status[], $5::smallint[], $6::text[])
+          AS v(execution_id, workflow_id, lead_id, status, progress, last_step)
+        ON CONFLICT (execution_id) DO UPDATE SET
+          status = EXCLUDED.status,
+          lead_id = COALESCE(EXCLUDED.lead_id, e.lead_id),
+          progress = COALESCE(EXCLUDED.progress, e.progress),
+          last_step = COALESCE(EXCLUDED.last_step, e.last_step),
+          finished_at = EXCLUDED.finished_at,
+          updated_at = now()
+        WHERE e.status NOT IN ('success', 'error')
+        RETURNING *`,
+      [col((d) => d.execution_id), col((d) => d.workflow_id), col((d) => d.lead_id), col((d) => d.status), col((d) => d.progress), col((d) => d.step)],
+    );
+    return new Map(returnedRows<ExecutionRow>(result).map((row) => [row.execution_id, row]));
   }
 
   /** Marks an execution failed because n8n reported an error in it (unless it already finished). */

@@ -3,7 +3,6 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { MicroBatcher } from '../common/batching/micro-batcher';
 import { isDatabaseUnavailable } from '../common/filters/all-exceptions.filter';
-import { returnedRows } from '../database/raw-query';
 import { AppliedCallback, CallbackIdempotencyService } from './callback-idempotency.service';
 import { CallbackResult, ok } from './callback-result';
 import { WorkflowStatusDto } from './dto/workflow-callbacks.dto';
@@ -82,7 +81,7 @@ export class WorkflowStatusWriter implements BeforeApplicationShutdown {
   private async applyUnkeyed(group: Report[]): Promise<Outcome[]> {
     let rows: Map<string, ExecutionRow>;
     try {
-      rows = await this.upsert(this.dataSource.manager, group.map((r) => r.dto));
+      rows = await this.executions.upsertStatuses(this.dataSource.manager, group.map((r) => r.dto));
     } catch (error) {
       return this.fallback(group, error);
     }
@@ -113,7 +112,7 @@ export class WorkflowStatusWriter implements BeforeApplicationShutdown {
 
   /** One upsert for the group (each execution at most once), then the stored answers of the keyed ones. */
   private async applyGroup(manager: EntityManager, group: Report[]): Promise<CallbackResult[]> {
-    const rows = await this.upsert(manager, group.map((r) => r.dto));
+    const rows = await this.executions.upsertStatuses(manager, group.map((r) => r.dto));
     const results: CallbackResult[] = [];
     for (const { dto } of group) {
       const row = rows.get(dto.execution_id);
@@ -133,28 +132,6 @@ export class WorkflowStatusWriter implements BeforeApplicationShutdown {
     } catch (error) {
       return { error };
     }
-  }
-
-  /** The upsert of `WorkflowExecutionsService.status` for many executions (each at most once). */
-  private async upsert(manager: EntityManager, reports: WorkflowStatusDto[]): Promise<Map<string, ExecutionRow>> {
-    const col = <T>(pick: (dto: WorkflowStatusDto) => T | undefined) => reports.map((dto) => pick(dto) ?? null);
-    const result: unknown = await manager.query(
-      `INSERT INTO workflow_executions AS e (execution_id, workflow_id, lead_id, status, progress, last_step, started_at, finished_at)
-        SELECT v.execution_id, v.workflow_id, v.lead_id, v.status, v.progress, v.last_step, now(), CASE WHEN v.status IN ('success', 'error') THEN now() END
-        FROM unnest($1::text[], $2::text[], $3::uuid[], $4::execution_status[], $5::smallint[], $6::text[])
-          AS v(execution_id, workflow_id, lead_id, status, progress, last_step)
-        ON CONFLICT (execution_id) DO UPDATE SET
-          status = EXCLUDED.status,
-          lead_id = COALESCE(EXCLUDED.lead_id, e.lead_id),
-          progress = COALESCE(EXCLUDED.progress, e.progress),
-          last_step = COALESCE(EXCLUDED.last_step, e.last_step),
-          finished_at = EXCLUDED.finished_at,
-          updated_at = now()
-        WHERE e.status NOT IN ('success', 'error')
-        RETURNING *`,
-      [col((d) => d.execution_id), col((d) => d.workflow_id), col((d) => d.lead_id), col((d) => d.status), col((d) => d.progress), col((d) => d.step)],
-    );
-    return new Map(returnedRows<ExecutionRow>(result).map((row) => [row.execution_id, row]));
   }
 }
 
