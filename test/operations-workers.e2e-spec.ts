@@ -1,11 +1,11 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { WebhookQueueService } from '../src/queue/webhook-queue.service';
 import { EventInput } from '../src/triggers/event-envelope';
 import { TriggerService } from '../src/triggers/trigger.service';
-import { spawnBridge, stopBridge } from './support/bridge-process';
+import { ApiWithWorkers, startApiWithWorkers } from './support/bridge-process';
 import { TestReceiver } from './support/receiver';
-import { baseTestEnv, startTestApp, TEST_ADMIN_TOKEN, TestApp } from './support/test-app';
+import { TEST_ADMIN_TOKEN, TestApp } from './support/test-app';
 import { waitFor } from './support/wait';
 
 /**
@@ -22,25 +22,18 @@ async function expectNothingFor(ms: number, check: () => boolean, what: string):
 
 describe('pause and resume across two worker processes (e2e)', () => {
   const receiver = new TestReceiver();
-  const prefix = `test-${randomBytes(6).toString('hex')}`;
-  const workers: ReturnType<typeof spawnBridge>[] = [];
   let t: TestApp;
+  let stack: ApiWithWorkers;
 
   beforeAll(async () => {
     await receiver.start();
     const fast = { WEBHOOK_RETRY_DELAYS_MS: '200,400', WEBHOOK_TIMEOUT_MS: '3000', OUTBOX_RELAY_INTERVAL_MS: '200' };
-    t = await startTestApp({ ...fast, QUEUE_PREFIX: prefix, APP_ROLE: 'api', N8N_BASE_URL: receiver.url });
-    const env = baseTestEnv({ ...fast, QUEUE_PREFIX: prefix, DATABASE_URL: t.db.url, N8N_BASE_URL: receiver.url, APP_ROLE: 'worker', WEBHOOK_CONCURRENCY: '5', DB_MIGRATIONS_RUN: 'false' });
-    workers.push(spawnBridge(env), spawnBridge(env));
-    const queue = t.app.get(WebhookQueueService).queue;
-    await waitFor(async () => (await queue.getWorkers()).length >= 2, { timeoutMs: 40000, what: 'two worker processes connected' }).catch((error) => {
-      throw new Error(`${String(error)}\n${workers.map((w) => w.output()).join('\n---\n')}`);
-    });
+    stack = await startApiWithWorkers({ ...fast, N8N_BASE_URL: receiver.url }, { WEBHOOK_CONCURRENCY: '5' });
+    t = stack.t;
   }, 60000);
 
   afterAll(async () => {
-    await Promise.all(workers.map((w) => stopBridge(w)));
-    await t?.close();
+    await stack?.stop();
     await receiver.stop();
   });
 

@@ -1,14 +1,14 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { Lead } from '../src/domain/leads/lead.entity';
 import { OutboxEvent } from '../src/outbox/outbox-event.entity';
 import { WebhookQueueService } from '../src/queue/webhook-queue.service';
 import { EventType } from '../src/triggers/event-catalog';
 import { EventInput } from '../src/triggers/event-envelope';
 import { TriggerService } from '../src/triggers/trigger.service';
-import { spawnBridge, stopBridge } from './support/bridge-process';
+import { ApiWithWorkers, startApiWithWorkers } from './support/bridge-process';
 import { TestReceiver } from './support/receiver';
 import { TcpProxy } from './support/tcp-proxy';
-import { baseTestEnv, deleteRedisPrefix, startTestApp, TestApp } from './support/test-app';
+import { deleteRedisPrefix, startTestApp, TestApp } from './support/test-app';
 import { waitFor } from './support/wait';
 
 const newLead = () => ({ title: 'Roofer in Nantes', url: `https://ads.example/${randomUUID()}` });
@@ -110,24 +110,17 @@ describe('outgoing events: ordering and failures', () => {
 
 describe('outgoing events: two worker processes on one queue', () => {
   const receiver = new TestReceiver();
-  const prefix = `test-${randomBytes(6).toString('hex')}`;
   let t: TestApp;
-  const workers: ReturnType<typeof spawnBridge>[] = [];
+  let stack: ApiWithWorkers;
 
   beforeAll(async () => {
     await receiver.start();
-    t = await startTestApp({ ...fast, QUEUE_PREFIX: prefix, APP_ROLE: 'api', N8N_BASE_URL: receiver.url });
-    const env = baseTestEnv({ ...fast, QUEUE_PREFIX: prefix, DATABASE_URL: t.db.url, N8N_BASE_URL: receiver.url, APP_ROLE: 'worker', WEBHOOK_CONCURRENCY: '25', DB_MIGRATIONS_RUN: 'false' });
-    workers.push(spawnBridge(env), spawnBridge(env));
-    const queue = t.app.get(WebhookQueueService).queue;
-    await waitFor(async () => (await queue.getWorkers()).length >= 2, { timeoutMs: 30000, what: 'two worker processes connected' }).catch((error) => {
-      throw new Error(`${String(error)}\n${workers.map((w) => w.output()).join('\n---\n')}`);
-    });
+    stack = await startApiWithWorkers({ ...fast, N8N_BASE_URL: receiver.url }, { WEBHOOK_CONCURRENCY: '25' });
+    t = stack.t;
   }, 60000);
 
   afterAll(async () => {
-    await Promise.all(workers.map((w) => stopBridge(w)));
-    await t?.close();
+    await stack?.stop();
     await receiver.stop();
   });
 

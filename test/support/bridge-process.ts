@@ -1,5 +1,9 @@
 import { ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import { WebhookQueueService } from '../../src/queue/webhook-queue.service';
+import { baseTestEnv, startTestApp, TestApp } from './test-app';
+import { waitFor } from './wait';
 
 /**
  * Runs the real entry point (src/main.ts) in a child process, e.g. with APP_ROLE=worker, to
@@ -29,4 +33,35 @@ export function stopBridge(child: ChildProcess, graceMs = 15000): Promise<number
     });
     child.kill('SIGTERM');
   });
+}
+
+export interface ApiWithWorkers {
+  /** The in-process app in the `api` role: it raises events and serves HTTP, but delivers nothing. */
+  t: TestApp;
+  workers: ReturnType<typeof spawnBridge>[];
+  stop(): Promise<void>;
+}
+
+/**
+ * An `api` app plus `count` real worker processes sharing its database and queue prefix; resolves
+ * once every worker is connected to the queue.
+ */
+export async function startApiWithWorkers(env: Record<string, string>, workerEnv: Record<string, string> = {}, count = 2): Promise<ApiWithWorkers> {
+  const prefix = `test-${randomBytes(6).toString('hex')}`;
+  const t = await startTestApp({ ...env, QUEUE_PREFIX: prefix, APP_ROLE: 'api' });
+  const childEnv = baseTestEnv({ ...env, ...workerEnv, QUEUE_PREFIX: prefix, DATABASE_URL: t.db.url, APP_ROLE: 'worker', DB_MIGRATIONS_RUN: 'false' });
+  const workers = Array.from({ length: count }, () => spawnBridge(childEnv));
+  const stop = async () => {
+    await Promise.all(workers.map((w) => stopBridge(w)));
+    await t.close();
+  };
+  const queue = t.app.get(WebhookQueueService).queue;
+  try {
+    await waitFor(async () => (await queue.getWorkers()).length >= count, { timeoutMs: 40000, what: `${count} worker processes connected` });
+  } catch (error) {
+    const output = workers.map((w) => w.output()).join('\n---\n');
+    await stop();
+    throw new Error(`${String(error)}\n${output}`);
+  }
+  return { t, workers, stop };
 }
