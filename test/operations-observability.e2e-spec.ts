@@ -1,19 +1,13 @@
 import { Controller, HttpCode, INestApplication, Post, UseGuards } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
-import { getDataSourceToken } from '@nestjs/typeorm';
 import { createServer } from 'node:net';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
-import { AppModule } from '../src/app.module';
-import { configureHttpApp } from '../src/app.setup';
-import { loadConfig } from '../src/config/load-config';
 import { CircuitBreakerService } from '../src/delivery/circuit-breaker.service';
 import { MetricsService } from '../src/metrics/metrics.service';
 import { WebhookSignatureGuard } from '../src/security/webhook-signature.guard';
 import { TriggerService } from '../src/triggers/trigger.service';
 import { TestReceiver } from './support/receiver';
-import { baseTestEnv, deleteRedisPrefix, startTestApp, TEST_ADMIN_TOKEN } from './support/test-app';
-import { createTestDatabase } from './support/test-database';
+import { startTestApp, TEST_ADMIN_TOKEN } from './support/test-app';
 import { waitFor } from './support/wait';
 
 const USER = 'ops';
@@ -46,21 +40,11 @@ describe('metrics and Bull Board (e2e)', () => {
       if (r.body?.event === 'video_completed' && ++videoCalls === 1) return { status: 502 };
       return { status: 200 };
     });
-    const db = await createTestDatabase();
-    const config = loadConfig(
-      baseTestEnv({ DATABASE_URL: db.url, N8N_BASE_URL: receiver.url, WEBHOOK_RETRY_DELAYS_MS: '100', ADMIN_USER: USER, ADMIN_PASSWORD: PASSWORD, OUTBOX_RELAY_INTERVAL_MS: '200' }),
+    const started = await startTestApp(
+      { N8N_BASE_URL: receiver.url, WEBHOOK_RETRY_DELAYS_MS: '100', ADMIN_USER: USER, ADMIN_PASSWORD: PASSWORD, OUTBOX_RELAY_INTERVAL_MS: '200' },
+      { controllers: [SignedController] },
     );
-    const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(config)], controllers: [SignedController] }).compile();
-    app = moduleRef.createNestApplication({ rawBody: true, bodyParser: false, bufferLogs: true });
-    configureHttpApp(app, config);
-    await app.init();
-    http = app.getHttpServer();
-    dataSource = app.get<DataSource>(getDataSourceToken());
-    close = async () => {
-      await app.close();
-      await deleteRedisPrefix(config.redis.queuePrefix);
-      await db.drop();
-    };
+    ({ app, http, dataSource, close } = started);
   });
   afterAll(async () => {
     await close?.();

@@ -1,20 +1,14 @@
 import { Controller, HttpCode, INestApplication, Post } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
-import { getDataSourceToken } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
-import { AppModule } from '../src/app.module';
-import { configureHttpApp } from '../src/app.setup';
 import { IncomingRateLimit } from '../src/common/throttling/incoming-rate-limit.guard';
-import { loadConfig } from '../src/config/load-config';
 import { MetricsService } from '../src/metrics/metrics.service';
 import { WebhookQueueService } from '../src/queue/webhook-queue.service';
 import { EventType } from '../src/triggers/event-catalog';
 import { TriggerService } from '../src/triggers/trigger.service';
 import { TestReceiver } from './support/receiver';
-import { baseTestEnv, deleteRedisPrefix, startTestApp, TEST_ADMIN_TOKEN, TestApp } from './support/test-app';
-import { createTestDatabase } from './support/test-database';
+import { startTestApp, TEST_ADMIN_TOKEN, TestApp } from './support/test-app';
 import { waitFor } from './support/wait';
 
 const emitter = (t: { app: INestApplication }) => async (type: EventType, entityId: string, data: Record<string, unknown> = {}) =>
@@ -165,23 +159,15 @@ describe('rate limits (e2e)', () => {
   let app: INestApplication;
   let close: () => Promise<void>;
   let http: ReturnType<INestApplication['getHttpServer']>;
+  let dataSource: DataSource;
 
   beforeAll(async () => {
     await n8n.start();
-    const db = await createTestDatabase();
-    const config = loadConfig(
-      baseTestEnv({ DATABASE_URL: db.url, N8N_BASE_URL: n8n.url, WEBHOOK_RATE_LIMIT_PER_SECOND: '4', INCOMING_RATE_LIMIT_PER_MINUTE: '3', WEBHOOK_CONCURRENCY: '10' }),
+    const started = await startTestApp(
+      { N8N_BASE_URL: n8n.url, WEBHOOK_RATE_LIMIT_PER_SECOND: '4', INCOMING_RATE_LIMIT_PER_MINUTE: '3', WEBHOOK_CONCURRENCY: '10' },
+      { controllers: [RateLimitedController] },
     );
-    const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(config)], controllers: [RateLimitedController] }).compile();
-    app = moduleRef.createNestApplication({ rawBody: true, bodyParser: false, bufferLogs: true });
-    configureHttpApp(app, config);
-    await app.init();
-    http = app.getHttpServer();
-    close = async () => {
-      await app.close();
-      await deleteRedisPrefix(config.redis.queuePrefix);
-      await db.drop();
-    };
+    ({ app, http, dataSource, close } = started);
   });
   afterAll(async () => {
     await close?.();
@@ -211,7 +197,6 @@ describe('rate limits (e2e)', () => {
     const times = hits.map((h) => h.receivedAt).sort((a, b) => a - b);
     // 4 per window of one second: the 9th delivery starts at least two windows after the first.
     expect(times[8] - times[0]).toBeGreaterThanOrEqual(1900);
-    const dataSource = app.get<DataSource>(getDataSourceToken());
     await waitFor(async () => (await dataSource.query(`SELECT count(*)::int AS n FROM webhook_queue WHERE status = 'sent'`))[0].n === 9, { what: 'all sent' });
     expect(new Set(hits.map((h) => h.headers['x-webhook-id']))).toEqual(new Set(ids));
   });

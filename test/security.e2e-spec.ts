@@ -1,25 +1,17 @@
-import { Body, Controller, HttpCode, INestApplication, Logger, Post, Req, UseGuards } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
-import { getDataSourceToken } from '@nestjs/typeorm';
+import { Body, Controller, HttpCode, Logger, Post, Req, UseGuards } from '@nestjs/common';
 import fc from 'fast-check';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
 import request from 'supertest';
 import { Webhook } from 'standardwebhooks';
-import { DataSource } from 'typeorm';
-import { AppModule } from '../src/app.module';
-import { configureHttpApp } from '../src/app.setup';
 import { ServiceUnavailableError } from '../src/common/errors/app-errors';
-import { AppConfig } from '../src/config/app-config';
-import { loadConfig } from '../src/config/load-config';
 import { REDIS } from '../src/redis/redis.module';
 import { WebhookSignatureGuard } from '../src/security/webhook-signature.guard';
 import { WebhookSignerService } from '../src/security/webhook-signer.service';
 import { VerifiedWebhook, WebhookContext, WebhookRequest } from '../src/security/webhook-request';
 import { hmacHex, nowSeconds, signedHeaders } from './support/sign';
-import { baseTestEnv, deleteRedisPrefix, TEST_REDIS_URL } from './support/test-app';
-import { createTestDatabase } from './support/test-database';
+import { startTestApp, TEST_REDIS_URL, TestApp } from './support/test-app';
 
 const NEW_SECRET = 'e2e-new-secret-0123456789abcdef0123456789ab';
 const OLD_SECRET = 'e2e-old-secret-0123456789abcdef0123456789ab';
@@ -60,32 +52,10 @@ class EchoController {
   }
 }
 
-interface EchoApp {
-  app: INestApplication;
-  config: AppConfig;
-  http: ReturnType<INestApplication['getHttpServer']>;
-  dataSource: DataSource;
-  close(): Promise<void>;
-}
+type EchoApp = TestApp;
 
-async function startEchoApp(env: Record<string, string> = {}): Promise<EchoApp> {
-  const db = await createTestDatabase();
-  const config = loadConfig(baseTestEnv({ DATABASE_URL: db.url, WEBHOOK_SECRET: `${NEW_SECRET},${OLD_SECRET}`, ...env }));
-  const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(config)], controllers: [EchoController] }).compile();
-  const app = moduleRef.createNestApplication({ rawBody: true, bodyParser: false, bufferLogs: true });
-  configureHttpApp(app, config);
-  await app.init();
-  return {
-    app,
-    config,
-    http: app.getHttpServer(),
-    dataSource: app.get<DataSource>(getDataSourceToken()),
-    close: async () => {
-      await app.close();
-      await deleteRedisPrefix(config.redis.queuePrefix);
-      await db.drop();
-    },
-  };
+function startEchoApp(env: Record<string, string> = {}): Promise<EchoApp> {
+  return startTestApp({ WEBHOOK_SECRET: `${NEW_SECRET},${OLD_SECRET}`, ...env }, { controllers: [EchoController] });
 }
 
 let uid = 0;

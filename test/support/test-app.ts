@@ -1,4 +1,4 @@
-import { INestApplication } from '@nestjs/common';
+import { INestApplication, Type } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import { randomBytes } from 'node:crypto';
@@ -38,13 +38,16 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-/** Boots the real app (migrations included) on its own fresh database and Redis prefix. */
-export async function startTestApp(env: Record<string, string | undefined> = {}): Promise<TestApp> {
+/**
+ * Boots the real app (migrations included) on its own fresh database and Redis prefix.
+ * `controllers` adds test-only routes (e.g. to exercise a guard) to the app under test.
+ */
+export async function startTestApp(env: Record<string, string | undefined> = {}, options: { controllers?: Type[] } = {}): Promise<TestApp> {
   const db = await createTestDatabase();
   const config = loadConfig(baseTestEnv({ DATABASE_URL: db.url, ...env }));
   let app: INestApplication | undefined;
   try {
-    const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(config)] }).compile();
+    const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(config)], controllers: options.controllers ?? [] }).compile();
     app = moduleRef.createNestApplication({ rawBody: true, bodyParser: false, bufferLogs: true });
     configureHttpApp(app, config);
     await app.init();
