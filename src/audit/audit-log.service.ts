@@ -1,21 +1,29 @@
-import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
 import { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
-import { MicroBatcher } from '../common/batching/micro-batcher';
+import { BatcherClosedError, MicroBatcher } from '../common/batching/micro-batcher';
+import { isRowFailure, loggableError, refusalNote, writeRetryDelay } from '../common/batching/write-failures';
+import { sanitizeJson, sanitizeNullableText, sanitizeText, TEXT_LIMITS } from '../common/text/sanitize-text';
 import { WebhookLog } from './webhook-log.entity';
 
 export type WebhookLogInput = Omit<Partial<WebhookLog>, 'id' | 'createdAt'> & Pick<WebhookLog, 'direction' | 'endpoint' | 'outcome'>;
 
-const MAX_BODY_CHARS = 8 * 1024;
-const WRITE_RETRIES = 5;
+/** Tries while the database is unreachable before a grouped row is given up (logged). */
+const UNAVAILABLE_ATTEMPTS = 5;
+/** Once shutdown begins, rows still waiting to be written get this long. */
+const DRAIN_MS = 10_000;
+const INT_MAX = 2_147_483_647;
 
 /**
- * Writes the `webhook_logs` audit trail. Bodies are truncated to 8 KB; callers pass headers
- * already redacted. Rows written with `recordSafely` are grouped into multi-row inserts.
+ * Writes the `webhook_logs` audit trail. Every text is made storable and bounded first (see
+ * sanitize-text.ts: bodies 8 KB, reasons 2000 chars, other fields 1 KB); callers pass headers
+ * already redacted. Rows written with `recordSafely` are grouped into multi-row inserts; a group
+ * Postgres refuses is split until the refused row is alone, which is then written reduced
+ * (ids, status, outcome; texts replaced by a note) or logged, so it never costs the others.
  */
 @Injectable()
-export class AuditLogService implements BeforeApplicationShutdown {
+export class AuditLogService implements OnModuleDestroy, BeforeApplicationShutdown {
   private readonly logger = new Logger(AuditLogService.name);
   private readonly batcher: MicroBatcher<Partial<WebhookLog>, void>;
 
@@ -25,7 +33,18 @@ export class AuditLogService implements BeforeApplicationShutdown {
         await insertRows(this.logs.manager, rows);
         return rows.map(() => undefined);
       },
-      { maxBatch: 500, concurrency: 2, retryDelay: (_error, attempt) => (attempt < WRITE_RETRIES ? 100 * 2 ** attempt : undefined) },
+      {
+        maxBatch: 500,
+        concurrency: 2,
+        retryDelay: (error, attempt) => writeRetryDelay(error, attempt, UNAVAILABLE_ATTEMPTS),
+        splitOn: isRowFailure,
+        onItemFailure: (row, error) => this.insertReduced(row, error),
+        onAbandoned: (rows) =>
+          this.logger.warn(
+            { rows: rows.map((r) => ({ endpoint: r.endpoint, outcome: r.outcome, delivery_id: r.deliveryId })) },
+            `Shutting down: ${rows.length} webhook_logs row(s) not written in time`,
+          ),
+      },
     );
   }
 
@@ -36,19 +55,38 @@ export class AuditLogService implements BeforeApplicationShutdown {
   }
 
   /**
-   * Queues the row for the next grouped insert (retried a few times); a failure is logged
-   * instead of thrown: for paths where auditing must not change the answer.
+   * Queues the row for the next grouped insert; a failure is logged instead of thrown: for
+   * paths where auditing must not change the answer.
    */
   async recordSafely(entry: WebhookLogInput): Promise<void> {
     try {
       await this.batcher.submit(normalise(entry));
     } catch (error) {
-      this.logger.warn({ err: error, endpoint: entry.endpoint, outcome: entry.outcome }, 'Could not write webhook_logs row');
+      // Rows given up at shutdown are logged together by onAbandoned.
+      if (!(error instanceof BatcherClosedError))
+        this.logger.warn(
+          { err: loggableError(error), endpoint: sanitizeText(entry.endpoint, 200), outcome: entry.outcome },
+          'Could not write webhook_logs row',
+        );
     }
   }
 
+  /** Shutdown has begun: from now on, writing is bounded by DRAIN_MS. */
+  onModuleDestroy(): void {
+    void this.batcher.closeWithin(DRAIN_MS);
+  }
+
   async beforeApplicationShutdown(): Promise<void> {
-    await this.batcher.drained();
+    await this.batcher.closeWithin(DRAIN_MS);
+  }
+
+  /** The row was refused alone: inserted again without anything that could have caused it. */
+  private async insertReduced(row: Partial<WebhookLog>, error: unknown): Promise<void> {
+    await insertRows(this.logs.manager, [reduced(row, error)]);
+    this.logger.warn(
+      { err: loggableError(error), endpoint: row.endpoint, outcome: row.outcome, delivery_id: row.deliveryId },
+      'The database refused a webhook_logs row; written without its texts',
+    );
   }
 }
 
@@ -89,18 +127,45 @@ async function insertRows(manager: EntityManager, rows: Partial<WebhookLog>[]): 
   );
 }
 
+/** The row with every text Postgres can store, bounded. Fields left out stay left out (column defaults). */
 function normalise(entry: WebhookLogInput): Partial<WebhookLog> {
+  const field = (value: string | null | undefined) => (value === undefined ? undefined : sanitizeNullableText(value, TEXT_LIMITS.field));
   return {
     ...entry,
+    endpoint: sanitizeText(entry.endpoint, TEXT_LIMITS.field),
+    outcome: sanitizeText(entry.outcome, TEXT_LIMITS.field),
+    method: field(entry.method) ?? undefined,
+    deliveryId: field(entry.deliveryId),
+    eventType: field(entry.eventType),
+    entityType: field(entry.entityType),
+    entityId: field(entry.entityId),
+    sourceIp: field(entry.sourceIp),
+    requestHeaders: entry.requestHeaders === undefined ? undefined : sanitizeJson(entry.requestHeaders),
     requestBody: truncate(entry.requestBody),
     responseBody: truncate(entry.responseBody),
-    reason: entry.reason ? entry.reason.slice(0, 2000) : entry.reason,
+    reason: entry.reason === undefined ? undefined : sanitizeNullableText(entry.reason, TEXT_LIMITS.reason),
   };
 }
 
-export function truncate(value: string | null | undefined, max = MAX_BODY_CHARS): string | null {
-  if (value === undefined || value === null) return null;
-  // Postgres text cannot hold NUL.
-  value = value.replace(/\u0000/g, '\uFFFD');
-  return value.length > max ? `${value.slice(0, max)}…[truncated ${value.length - max} chars]` : value;
+/** Only what identifies the row and its outcome: texts replaced by a note, numbers dropped unless in range. */
+function reduced(row: Partial<WebhookLog>, error: unknown): Partial<WebhookLog> {
+  const inRange = (n: number | null | undefined) => (typeof n === 'number' && Number.isInteger(n) && n >= 0 && n <= INT_MAX ? n : null);
+  return {
+    direction: row.direction,
+    endpoint: row.endpoint,
+    outcome: row.outcome,
+    method: row.method,
+    deliveryId: row.deliveryId,
+    eventType: row.eventType,
+    entityType: row.entityType,
+    entityId: row.entityId,
+    sourceIp: row.sourceIp,
+    responseStatus: inRange(row.responseStatus),
+    reason: refusalNote(error),
+  };
+}
+
+/** A body as stored: storable, at most 8 KB (kept for callers of the old helper; see sanitize-text.ts). */
+export function truncate(value: string | null | undefined, max: number = TEXT_LIMITS.body): string | null {
+  return sanitizeNullableText(value, max);
 }

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DelayedError, Job, UnrecoverableError } from 'bullmq';
 import { DataSource } from 'typeorm';
+import { sanitizeText, TEXT_LIMITS } from '../common/text/sanitize-text';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { MetricsService } from '../metrics/metrics.service';
 import { deliveryTarget } from '../operations/alerts/alert-target';
@@ -21,6 +22,9 @@ export type DeliveryOutcome = 'sent' | 'skipped' | 'disabled' | 'discarded';
 /** How long a job waits for its outbox row to become visible (a publish that raced its commit). */
 const MISSING_ROW_GRACE_MS = 60_000;
 const SIGNATURE_HEADERS = new Set(['x-webhook-signature-256', 'webhook-signature', 'authorization']);
+
+/** How much of a failed answer's body its error quotes. */
+const FAILURE_SNIPPET_CHARS = 200;
 
 /** Held deliveries come back spread over up to this long after the circuit's wait, not all at once. */
 const HOLD_SPREAD_MS = 1000;
@@ -130,9 +134,14 @@ export class DeliveryService {
   }
 }
 
+/**
+ * The error stored for a failed attempt (last_error, history, log reason). It quotes what the
+ * receiver sent, so it is made storable (NUL, unpaired surrogates) and bounded here, whatever
+ * the sender already did.
+ */
 function describeFailure(result: HttpResult): string {
-  if (result.error) return result.error;
-  const snippet = (result.body ?? '').replace(/\s+/g, ' ').slice(0, 200);
+  if (result.error) return sanitizeText(result.error, TEXT_LIMITS.reason);
+  const snippet = sanitizeText((result.body ?? '').replace(/\s+/g, ' '), FAILURE_SNIPPET_CHARS);
   return `HTTP ${result.status}${snippet ? `: ${snippet}` : ''}`;
 }
 
