@@ -1,8 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
-import { ConflictError } from '../common/errors/app-errors';
+import { DataSource, EntityManager } from 'typeorm';
+import { AppError, ConflictError, IdempotencyKeyReusedError } from '../common/errors/app-errors';
+import { isDatabaseUnavailable } from '../common/filters/all-exceptions.filter';
 import { CallbackResult } from './callback-result';
+import { IdempotencyKey } from './idempotency-key';
 
 export interface AppliedCallback extends CallbackResult {
   /** True when this is a repeat of a callback already applied: nothing was changed this time. */
@@ -11,8 +13,11 @@ export interface AppliedCallback extends CallbackResult {
 
 /**
  * Applies a callback in one transaction, exactly once per idempotency key (`X-Webhook-Id`):
- * the key and the answer are stored in the same transaction as the change, so a repeat (n8n
- * retrying, a network duplicate, two concurrent copies) gets the stored answer and changes nothing.
+ * the key, the SHA-256 of the signed body and the answer are stored in the same transaction as
+ * the change, so a repeat (n8n retrying, a network duplicate, two concurrent copies) gets the
+ * stored answer and changes nothing. A key names one request: sent again with another body
+ * (another decision, another demo, another item of the same n8n node) it is refused with 422
+ * `idempotency_key_reused` and changes nothing, instead of being told the first request's answer.
  */
 @Injectable()
 export class CallbackIdempotencyService {
@@ -25,12 +30,12 @@ export class CallbackIdempotencyService {
    */
   async apply(
     endpoint: string,
-    key: string | undefined,
+    idem: IdempotencyKey | undefined,
     work: (manager: EntityManager) => Promise<CallbackResult>,
     options: { standalone?: () => Promise<CallbackResult> } = {},
   ): Promise<AppliedCallback> {
-    if (key) {
-      const stored = await this.find(endpoint, key);
+    if (idem) {
+      const stored = await this.find(endpoint, idem);
       if (stored) return stored;
     } else if (options.standalone) {
       return { ...(await options.standalone()), replayed: false };
@@ -38,56 +43,73 @@ export class CallbackIdempotencyService {
     try {
       const result = await this.dataSource.transaction(async (manager) => {
         const outcome = await work(manager);
-        if (key) await this.store(manager, endpoint, [{ key, result: outcome }]);
+        if (idem) await this.store(manager, endpoint, [{ ...idem, result: outcome }]);
         return outcome;
       });
       return { ...result, replayed: false };
     } catch (error) {
-      // A concurrent copy with the same key committed first: answer what it answered.
-      const stored = key && isUniqueViolation(error) ? await this.find(endpoint, key) : undefined;
+      // A concurrent copy with the same key may have committed first: storing the key then fails
+      // (unique violation), or, when both touched the same rows, this one waited for it and now
+      // contradicts its result (e.g. a 409 for the other decision). Answer as if it had come
+      // first: its answer for the same body, 422 for another one, 409 for another endpoint.
+      const stored = idem && !isDatabaseUnavailable(error) ? await this.find(endpoint, idem) : undefined;
       if (stored) return stored;
       throw error;
     }
   }
 
   /**
-   * The stored answers for many keys at once (for callbacks applied in groups): a repeat's
-   * answer, or the conflict to throw when the key was used for another endpoint. Keys not there
-   * were not applied yet.
+   * What each of many keyed requests is answered from the store (for callbacks applied in
+   * groups), in the order given: a repeat's stored answer, the error to throw (the key was used
+   * with another body, or for another endpoint), or undefined when the key was not applied yet.
    */
-  async storedAnswers(endpoint: string, keys: string[]): Promise<Map<string, AppliedCallback | ConflictError>> {
-    const rows = await this.dataSource.query<StoredRow[]>(
-      `SELECT idempotency_key, endpoint, status_code, response FROM webhook_callbacks WHERE idempotency_key = ANY($1::text[])`,
-      [keys],
-    );
-    return new Map(rows.map((row) => [row.idempotency_key, answer(endpoint, row)]));
+  async storedAnswers(endpoint: string, requests: IdempotencyKey[]): Promise<Array<AppliedCallback | AppError | undefined>> {
+    const rows = await this.dataSource.query<StoredRow[]>(`SELECT ${COLUMNS} FROM webhook_callbacks WHERE idempotency_key = ANY($1::text[])`, [
+      [...new Set(requests.map((r) => r.key))],
+    ]);
+    const byKey = new Map(rows.map((row) => [row.idempotency_key, row]));
+    return requests.map((request) => {
+      const row = byKey.get(request.key);
+      return row && answer(endpoint, request, row);
+    });
   }
 
   /** Stores the answers of callbacks applied in `manager`'s transaction (a repeated key fails it: unique violation). */
-  async store(manager: EntityManager, endpoint: string, entries: { key: string; result: CallbackResult }[]): Promise<void> {
+  async store(manager: EntityManager, endpoint: string, entries: Array<IdempotencyKey & { result: CallbackResult }>): Promise<void> {
     await manager.query(
-      `INSERT INTO webhook_callbacks (idempotency_key, endpoint, status_code, response)
-        SELECT v.key, $1, v.status, v.response FROM unnest($2::text[], $3::int[], $4::jsonb[]) AS v(key, status, response)`,
-      [endpoint, entries.map((e) => e.key), entries.map((e) => e.result.status), entries.map((e) => JSON.stringify(e.result.body))],
+      `INSERT INTO webhook_callbacks (idempotency_key, endpoint, body_sha256, status_code, response)
+        SELECT v.key, $1, v.sha, v.status, v.response FROM unnest($2::text[], $3::text[], $4::int[], $5::jsonb[]) AS v(key, sha, status, response)`,
+      [
+        endpoint,
+        entries.map((e) => e.key),
+        entries.map((e) => e.bodySha256),
+        entries.map((e) => e.result.status),
+        entries.map((e) => JSON.stringify(e.result.body)),
+      ],
     );
   }
 
-  private async find(endpoint: string, key: string): Promise<AppliedCallback | undefined> {
+  private async find(endpoint: string, request: IdempotencyKey): Promise<AppliedCallback | undefined> {
     // Raw SQL: this runs before every callback that carries a key (no ORM work per request).
-    const [stored] = await this.dataSource.query<StoredRow[]>(
-      `SELECT idempotency_key, endpoint, status_code, response FROM webhook_callbacks WHERE idempotency_key = $1`,
-      [key],
-    );
+    const [stored] = await this.dataSource.query<StoredRow[]>(`SELECT ${COLUMNS} FROM webhook_callbacks WHERE idempotency_key = $1`, [request.key]);
     if (!stored) return undefined;
-    const found = answer(endpoint, stored);
-    if (found instanceof ConflictError) throw found;
+    const found = answer(endpoint, request, stored);
+    if (found instanceof AppError) throw found;
     return found;
   }
 }
 
-/** What a repeat is answered: the stored answer, or a conflict when the key was used for another endpoint. */
-function answer(endpoint: string, stored: StoredRow): AppliedCallback | ConflictError {
+const COLUMNS = 'idempotency_key, endpoint, body_sha256, status_code, response';
+
+/**
+ * What a request whose key is stored is answered: a conflict when the key was used for another
+ * endpoint, a refusal when it came with another body, else the stored answer. A row without a
+ * hash was stored before hashes were kept (migration CallbackBodyHash): its body is unknown, and
+ * it is taken as the same body, as every repeat was before, rather than refuse a genuine retry.
+ */
+function answer(endpoint: string, request: IdempotencyKey, stored: StoredRow): AppliedCallback | AppError {
   if (stored.endpoint !== endpoint) return new ConflictError(`X-Webhook-Id ${stored.idempotency_key} was already used for ${stored.endpoint}`, { endpoint: stored.endpoint });
+  if (stored.body_sha256 !== null && stored.body_sha256 !== request.bodySha256) return new IdempotencyKeyReusedError(stored.idempotency_key);
   return { status: stored.status_code, body: stored.response, replayed: true };
 }
 
@@ -95,10 +117,7 @@ function answer(endpoint: string, stored: StoredRow): AppliedCallback | Conflict
 interface StoredRow {
   idempotency_key: string;
   endpoint: string;
+  body_sha256: string | null;
   status_code: number;
   response: Record<string, unknown>;
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  return error instanceof QueryFailedError && (error as QueryFailedError & { driverError?: { code?: string } }).driverError?.code === '23505';
 }

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { startTestApp, TestApp } from '../../test/support/test-app';
-import { ConflictError, EntityNotFoundError } from '../common/errors/app-errors';
+import { ConflictError, EntityNotFoundError, IdempotencyKeyReusedError } from '../common/errors/app-errors';
 import { Lead } from '../domain/leads/lead.entity';
 import { WorkflowExecution } from '../domain/workflow-executions/workflow-execution.entity';
 import { WorkflowStatusDto } from './dto/workflow-callbacks.dto';
+import { bodySha256, IdempotencyKey } from './idempotency-key';
 import { WorkflowStatusWriter } from './workflow-status.writer';
 
 // Real Postgres: grouped upserts must answer and change exactly what one upsert per report would.
@@ -21,6 +22,9 @@ describe('WorkflowStatusWriter (grouped workflow-status upserts)', () => {
 
   const report = (over: Partial<WorkflowStatusDto>): WorkflowStatusDto => Object.assign(new WorkflowStatusDto(), { workflow_id: 'wf-batch', execution_id: randomUUID(), status: 'running', ...over });
   const executions = () => t.dataSource.getRepository(WorkflowExecution);
+  /** The idempotency key of a report sent with `key`, its body being the report's JSON. */
+  const keyOf = (dto: WorkflowStatusDto, key: string = randomUUID()): IdempotencyKey => ({ key, bodySha256: bodySha256(Buffer.from(JSON.stringify(dto))) });
+  const write = (dto: WorkflowStatusDto, key?: string) => writer.write(dto, key === undefined ? undefined : keyOf(dto, key));
 
   it('applies concurrent reports one by one in effect: each answered with its own row, repeats in arrival order', async () => {
     const lead = await t.dataSource.getRepository(Lead).save({ title: 'Batch bakery', url: `https://ads.example/${randomUUID()}`, email: 'b@bakery.example' });
@@ -58,30 +62,53 @@ describe('WorkflowStatusWriter (grouped workflow-status upserts)', () => {
     expect(await executions().countBy({ executionId: bad.execution_id })).toBe(0);
   });
 
-  it('applies a key once: copies in the same group and in later groups get the stored answer and change nothing', async () => {
+  it('applies a key once: same-body copies in the same group and in later groups get the stored answer, other bodies 422', async () => {
     const key = randomUUID();
     const dto = report({ progress: 10 });
     const others = Array.from({ length: 6 }, () => report({}));
-    const first = await Promise.all([...others.map((o) => writer.write(o, randomUUID())), writer.write(dto, key), writer.write({ ...dto, progress: 99 }, key), writer.write(dto, key)]);
-    const again = await Promise.all([writer.write(report({}), randomUUID()), writer.write({ ...dto, progress: 77 }, key), writer.write(report({}), randomUUID())]);
+    const first = await Promise.allSettled([...others.map((o) => write(o, randomUUID())), write(dto, key), write({ ...dto, progress: 99 }, key), write(dto, key)]);
+    const again = await Promise.allSettled([write(report({}), randomUUID()), write({ ...dto, progress: 77 }, key), write(dto, key), write(report({}), randomUUID())]);
 
-    const copies = [...first.slice(6), again[1]];
-    const applied = copies.filter((c) => !c.replayed);
-    expect(applied).toHaveLength(1);
+    const value = (s: PromiseSettledResult<Awaited<ReturnType<typeof write>>>) => (s.status === 'fulfilled' ? s.value : undefined);
+    expect([...first.slice(0, 6), again[0], again[3]].every((s) => s.status === 'fulfilled' && !s.value.replayed)).toBe(true);
+    const [applied, sameInGroup, sameLater] = [value(first[6]), value(first[8]), value(again[2])];
+    expect(applied).toMatchObject({ status: 200, replayed: false, body: { execution: { execution_id: dto.execution_id, progress: 10 } } });
     // The same answer (the stored one comes back from jsonb: dates as strings).
-    const json = (value: unknown) => JSON.parse(JSON.stringify(value)) as unknown;
-    for (const copy of copies) expect({ status: copy.status, body: json(copy.body) }).toEqual({ status: 200, body: json(applied[0].body) });
-    const appliedProgress = (applied[0].body.execution as { progress: number }).progress;
-    expect(await executions().findOneByOrFail({ executionId: dto.execution_id })).toMatchObject({ progress: appliedProgress });
+    const json = (v: unknown) => JSON.parse(JSON.stringify(v)) as unknown;
+    for (const copy of [sameInGroup, sameLater]) expect({ status: copy?.status, replayed: copy?.replayed, body: json(copy?.body) }).toEqual({ status: 200, replayed: true, body: json(applied!.body) });
+    for (const other of [first[7], again[1]]) expect(other).toMatchObject({ status: 'rejected', reason: expect.any(IdempotencyKeyReusedError) });
+    expect(await executions().findOneByOrFail({ executionId: dto.execution_id })).toMatchObject({ progress: 10 });
     const stored = await t.dataSource.query(`SELECT count(*)::int AS n FROM webhook_callbacks WHERE idempotency_key = $1`, [key]);
     expect(stored[0].n).toBe(1);
+  });
+
+  it('two copies of a key with different bodies written at once, each in its own write slot: one applied, the other 422', async () => {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const key = randomUUID();
+      const a = report({ progress: 20 });
+      const b = { ...a, progress: 80 };
+      // Each copy alone in its own write slot (the writer runs two groups at once): both look the key up, both try to store it.
+      const settled = await Promise.allSettled([write(a, key), write(b, key)]);
+      const won = settled.findIndex((s) => s.status === 'fulfilled');
+      expect(settled.filter((s) => s.status === 'fulfilled')).toHaveLength(1);
+      expect(settled[1 - won]).toMatchObject({ status: 'rejected', reason: expect.any(IdempotencyKeyReusedError) });
+      expect(await executions().findOneByOrFail({ executionId: a.execution_id })).toMatchObject({ progress: won === 0 ? 20 : 80 });
+    }
+  });
+
+  it('takes a key stored before body hashes were kept (NULL) as the same body', async () => {
+    const key = randomUUID();
+    const dto = report({});
+    await t.dataSource.query(`INSERT INTO webhook_callbacks (idempotency_key, endpoint, status_code, response) VALUES ($1, 'workflow-status', 200, '{"old":true}')`, [key]);
+    expect(await write(dto, key)).toEqual({ status: 200, body: { old: true }, replayed: true });
+    expect(await executions().countBy({ executionId: dto.execution_id })).toBe(0);
   });
 
   it('refuses a key already used for another endpoint, without applying the report', async () => {
     const key = randomUUID();
     await t.dataSource.query(`INSERT INTO webhook_callbacks (idempotency_key, endpoint, status_code, response) VALUES ($1, 'demo-approval', 200, '{}')`, [key]);
     const dto = report({});
-    const settled = await Promise.allSettled([writer.write(report({}), randomUUID()), writer.write(report({}), randomUUID()), writer.write(dto, key), writer.write(report({}), randomUUID())]);
+    const settled = await Promise.allSettled([write(report({}), randomUUID()), write(report({}), randomUUID()), write(dto, key), write(report({}), randomUUID())]);
 
     expect(settled[2]).toMatchObject({ status: 'rejected', reason: expect.any(ConflictError) });
     expect(settled.filter((s) => s.status === 'fulfilled')).toHaveLength(3);

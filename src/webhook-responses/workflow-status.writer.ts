@@ -6,14 +6,15 @@ import { isDatabaseUnavailable } from '../common/filters/all-exceptions.filter';
 import { AppliedCallback, CallbackIdempotencyService } from './callback-idempotency.service';
 import { CallbackResult, ok } from './callback-result';
 import { WorkflowStatusDto } from './dto/workflow-callbacks.dto';
+import { IdempotencyKey } from './idempotency-key';
 import { ExecutionRow, rowBody, WorkflowExecutionsService } from './workflow-executions.service';
 
 const ENDPOINT = 'workflow-status';
 
 interface Report {
   dto: WorkflowStatusDto;
-  /** X-Webhook-Id, when sent: the idempotency key. */
-  key?: string;
+  /** X-Webhook-Id, when sent, with the hash of the signed body: the idempotency key. */
+  idem?: IdempotencyKey;
 }
 
 type Outcome = { result: AppliedCallback } | { error: unknown };
@@ -24,8 +25,10 @@ type Outcome = { result: AppliedCallback } | { error: unknown };
  * callbacks instead of one each. Every report is still applied exactly as on its own (the same
  * upsert, the same answer):
  * - with an idempotency key, the stored answers of the group are looked up first (repeats get
- *   theirs and change nothing); the others are applied and their answers stored in one
- *   transaction, so a key can only be stored by one transaction (a concurrent copy makes it fail);
+ *   theirs and change nothing, a key stored with another body is refused with 422); the others
+ *   are applied and their answers stored in one transaction, so a key can only be stored by one
+ *   transaction (a concurrent copy makes it fail, and then gets the answer or the 422 of the one
+ *   that was stored);
  * - within a group, reports for the same execution, or with the same key, go into successive
  *   statements in arrival order (as before, concurrent callbacks in different groups — like
  *   concurrent requests on different connections — are not ordered);
@@ -45,8 +48,8 @@ export class WorkflowStatusWriter implements BeforeApplicationShutdown {
     this.batcher = new MicroBatcher((reports) => this.writeAll(reports), { maxBatch: 200, concurrency: 2 });
   }
 
-  async write(dto: WorkflowStatusDto, key?: string): Promise<AppliedCallback> {
-    const outcome = await this.batcher.submit({ dto, key });
+  async write(dto: WorkflowStatusDto, idem?: IdempotencyKey): Promise<AppliedCallback> {
+    const outcome = await this.batcher.submit({ dto, idem });
     if ('error' in outcome) throw outcome.error;
     return outcome.result;
   }
@@ -58,17 +61,18 @@ export class WorkflowStatusWriter implements BeforeApplicationShutdown {
   private async writeAll(reports: Report[]): Promise<Outcome[]> {
     if (reports.length === 1) return [await this.alone(reports[0])];
     const outcomes: Outcome[] = new Array(reports.length);
-    const keys = reports.flatMap((r) => (r.key ? [r.key] : []));
-    const stored = keys.length ? await this.idempotency.storedAnswers(ENDPOINT, keys) : new Map<string, never>();
+    const keyed = reports.flatMap((r, i) => (r.idem ? [{ i, idem: r.idem }] : []));
+    const answers = keyed.length ? await this.idempotency.storedAnswers(ENDPOINT, keyed.map((k) => k.idem)) : [];
+    const stored = new Map(keyed.map(({ i }, n) => [i, answers[n]]));
     const fresh: number[] = [];
-    reports.forEach((report, i) => {
-      const answer = report.key ? stored.get(report.key) : undefined;
+    reports.forEach((_report, i) => {
+      const answer = stored.get(i);
       if (answer === undefined) fresh.push(i);
       else outcomes[i] = answer instanceof Error ? { error: answer } : { result: answer };
     });
     for (const round of rounds(fresh, reports)) {
       const group = round.map((i) => reports[i]);
-      const applied = group.some((r) => r.key) ? await this.applyKeyed(group) : await this.applyUnkeyed(group);
+      const applied = group.some((r) => r.idem) ? await this.applyKeyed(group) : await this.applyUnkeyed(group);
       round.forEach((i, n) => (outcomes[i] = applied[n]));
     }
     return outcomes;
@@ -119,16 +123,16 @@ export class WorkflowStatusWriter implements BeforeApplicationShutdown {
       // Not returned: the execution had already finished; answered with its state, as alone.
       results.push(row ? ok({ execution: rowBody(row) }) : await this.executions.status(dto, manager));
     }
-    const keyed = group.flatMap((r, n) => (r.key ? [{ key: r.key, result: results[n] }] : []));
+    const keyed = group.flatMap((r, n) => (r.idem ? [{ ...r.idem, result: results[n] }] : []));
     if (keyed.length) await this.idempotency.store(manager, ENDPOINT, keyed);
     return results;
   }
 
   /** The single-report path: the same result or error as without grouping. */
-  private async alone({ dto, key }: Report): Promise<Outcome> {
+  private async alone({ dto, idem }: Report): Promise<Outcome> {
     try {
       const work = (manager: EntityManager) => this.executions.status(dto, manager);
-      return { result: await this.idempotency.apply(ENDPOINT, key, work, { standalone: () => work(this.dataSource.manager) }) };
+      return { result: await this.idempotency.apply(ENDPOINT, idem, work, { standalone: () => work(this.dataSource.manager) }) };
     } catch (error) {
       return { error };
     }
@@ -137,13 +141,15 @@ export class WorkflowStatusWriter implements BeforeApplicationShutdown {
 
 /**
  * The indexes `fresh` of `reports` split so that no execution and no key appears twice in one
- * group, in arrival order.
+ * group, in arrival order. (A later copy of a key then fails its group on the stored key, and is
+ * answered alone: the stored answer for the same body, 422 for another.)
  */
 function rounds(fresh: number[], reports: Report[]): number[][] {
   const out: number[][] = [];
   const seen = new Map<string, number>();
   for (const i of fresh) {
-    const ids = [`e:${reports[i].dto.execution_id}`, ...(reports[i].key ? [`k:${reports[i].key}`] : [])];
+    const key = reports[i].idem?.key;
+    const ids = [`e:${reports[i].dto.execution_id}`, ...(key !== undefined ? [`k:${key}`] : [])];
     const round = Math.max(...ids.map((id) => seen.get(id) ?? 0));
     for (const id of ids) seen.set(id, round + 1);
     (out[round] ??= []).push(i);

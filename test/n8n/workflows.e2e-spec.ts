@@ -3,6 +3,7 @@ import { getMetadataStorage, validate } from 'class-validator';
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
+import request from 'supertest';
 import type { AppConfig } from '../../src/config/app-config';
 import { hmacSignatureHex } from '../../src/security/signature';
 import { isValidDeliveryId } from '../../src/security/signature';
@@ -10,8 +11,12 @@ import { keysFor, verifySignature } from '../../src/security/verify-signature';
 import { WebhookSignerService } from '../../src/security/webhook-signer.service';
 import { EVENT_TYPES, eventPath } from '../../src/triggers/event-catalog';
 import { DemoApprovalDto, VideoApprovalDto } from '../../src/webhook-responses/dto/approval-callback.dto';
+import { Demo } from '../../src/domain/demos/demo.entity';
+import { Lead } from '../../src/domain/leads/lead.entity';
+import { Video } from '../../src/domain/videos/video.entity';
 import { ErrorNotificationDto, WorkflowCompletedDto, WorkflowStatusDto } from '../../src/webhook-responses/dto/workflow-callbacks.dto';
-import { codeOf, loadWorkflows, runCodeNode } from './code-node-sandbox';
+import { startTestApp, TestApp, TEST_WEBHOOK_SECRET } from '../support/test-app';
+import { codeOf, loadWorkflows, N8nItem, runCodeNode } from './code-node-sandbox';
 
 /**
  * The n8n workflows of n8n/ without n8n: their shape, and their Code nodes run against the
@@ -170,6 +175,15 @@ describe('n8n workflows (n8n/*.json)', () => {
       }
     });
 
+    it('refuses one given idempotency key for items with different content (the bridge would apply only the first), not for copies', async () => {
+      const items = [1, 2, 3].map((n) => ({ callback: 'workflow-status', payload: { ...samples['workflow-status'], progress: n }, idempotency_key: '45-send-status' }));
+      await expect(signCallbacks(items)).rejects.toThrow('idempotency_key "45-send-status" is given to several items with different content');
+      const perItem = await signCallbacks(items.map((item, i) => ({ ...item, idempotency_key: `45-send-status-0-${i}` })));
+      expect(perItem.map((o) => o.json.id)).toEqual(['45-send-status-0-0', '45-send-status-0-1', '45-send-status-0-2']);
+      const copies = await signCallbacks([items[0], items[0]]);
+      expect(copies.map((o) => o.json.id)).toEqual(['45-send-status', '45-send-status']);
+    });
+
     it('gives the same content the same X-Webhook-Id, keeps a given idempotency key, and refuses what it cannot send', async () => {
       const item = { callback: 'workflow-status', payload: samples['workflow-status'] };
       const [a, b, c] = await signCallbacks([item, item, { ...item, idempotency_key: 'my-key-1' }]);
@@ -213,6 +227,77 @@ describe('n8n workflows (n8n/*.json)', () => {
       expect(running.json).toEqual({ callback: 'workflow-status', payload: { workflow_id: 'bridgeEventsRcv1', execution_id: '11', status: 'running', progress: 0, step: 'received lead_scraped', lead_id: envelope.entity.id } });
       const [completed] = await runCodeNode(codeOf(receiver, 'Report completed'), { nodes, executionId: '11', workflowId: 'bridgeEventsRcv1' });
       expect(completed.json.payload).toMatchObject({ status: 'success', lead_id: envelope.entity.id, result: { event: 'lead_scraped', delivery_id: envelope.id } });
+    });
+  });
+  describe('several items from one node in one execution, sent to the bridge', () => {
+    // The bridge's own secret on the n8n side: the sender's output is posted to a real bridge.
+    const env = { WEBHOOK_SECRET: TEST_WEBHOOK_SECRET, BRIDGE_BASE_URL: 'http://bridge.test:3000' };
+    const executionId = '77';
+    let t: TestApp;
+
+    beforeAll(async () => {
+      t = await startTestApp();
+    });
+    afterAll(async () => {
+      await t?.close();
+    });
+
+    const pendingDemos = async (n: number) => {
+      const demos: Demo[] = [];
+      for (let i = 0; i < n; i++) {
+        const lead = await t.dataSource.getRepository(Lead).save({ title: `Shop ${i}`, url: `https://ads.example/${randomUUID()}`, email: 'shop@example.test' });
+        demos.push(await t.dataSource.getRepository(Demo).save({ leadId: lead.id, status: 'completed', approvalStatus: 'pending', url: 'https://demos.example/x' }));
+      }
+      return demos;
+    };
+    /** The output of one node: one demo-approval per demo, all in execution 77. */
+    const approvals = (demos: Demo[], over: (i: number) => Record<string, unknown> = () => ({})) =>
+      demos.map((demo, i) => ({ callback: 'demo-approval', payload: { demo_id: demo.id, approved: true, reviewer: 'batch reviewer', execution_id: executionId }, ...over(i) }));
+
+    /** Sends one output item of "Build and sign" as its "POST to bridge" node does: its URL, its header expressions, the raw body. */
+    const postAsN8n = (item: N8nItem) => {
+      const node = sender.nodes.find((n) => n.name === 'POST to bridge')!;
+      const field = (expression: string) => {
+        const name = /^=\{\{ \$json\.(\w+) \}\}$/.exec(expression)?.[1];
+        if (!name) throw new Error(`expression not emulated here: ${expression}`);
+        return String(item.json[name]);
+      };
+      const headers: Record<string, string> = { 'content-type': node.parameters.rawContentType };
+      for (const { name, value } of node.parameters.headerParameters.parameters as { name: string; value: string }[]) headers[name.toLowerCase()] = field(value);
+      return request(t.http).post(new URL(field(node.parameters.url)).pathname).set(headers).send(field(node.parameters.body));
+    };
+    const decisions = async (demos: Demo[]) => (await t.dataSource.getRepository(Demo).findBy(demos.map(({ id }) => ({ id })))).map((d) => [d.id, d.approvalStatus]);
+
+    it.each([
+      ['derived from the content (no key given)', () => ({})],
+      ['given per item: <execution>-<node>-<run>-<item>', (i: number) => ({ idempotency_key: `${executionId}-Decide-0-${i}` })],
+    ])('each item gets its own key and is applied: three demos, three approvals (%s)', async (_label, key) => {
+      const demos = await pendingDemos(3);
+      const signed = await signCallbacks(approvals(demos, key), env);
+      expect(new Set(signed.map((s) => s.json.id)).size).toBe(3);
+
+      for (const item of signed) {
+        const res = await postAsN8n(item).expect(200);
+        expect(res.headers['idempotent-replayed']).toBeUndefined();
+      }
+      expect(await decisions(demos)).toEqual(expect.arrayContaining(demos.map((d) => [d.id, 'approved'])));
+      expect(await t.dataSource.getRepository(Video).countBy(demos.map((d) => ({ demoId: d.id })))).toBe(3);
+      // A retry of the same items (re-signed) is answered from the store and applies nothing more.
+      for (const item of await signCallbacks(approvals(demos, key), env)) expect((await postAsN8n(item).expect(200)).headers['idempotent-replayed']).toBe('true');
+      expect(await t.dataSource.getRepository(Video).countBy(demos.map((d) => ({ demoId: d.id })))).toBe(3);
+    });
+
+    it('the old recipe, one key for every item of the node: refused by the sender, and by the bridge (422) if sent anyway', async () => {
+      const demos = await pendingDemos(3);
+      const shared = () => ({ idempotency_key: `${executionId}-Decide` });
+      await expect(signCallbacks(approvals(demos, shared), env)).rejects.toThrow('is given to several items with different content');
+
+      // Sent one item per call (the check only sees one call's items): the first is applied, the others refused.
+      const answers = [];
+      for (const item of approvals(demos, shared)) answers.push(await postAsN8n((await signCallbacks([item], env))[0]));
+      expect(answers.map((r) => r.status)).toEqual([200, 422, 422]);
+      expect(answers[1].body.error).toBe('idempotency_key_reused');
+      expect(await decisions(demos)).toEqual(expect.arrayContaining([[demos[0].id, 'approved'], [demos[1].id, 'pending'], [demos[2].id, 'pending']]));
     });
   });
 });

@@ -4,6 +4,11 @@
 //   X-Webhook-Timestamp     = unix seconds
 //   X-Webhook-Signature-256 = "sha256=" + hex HMAC-SHA256(first secret of WEBHOOK_SECRET, `${timestamp}.${body}`)
 //   X-Webhook-Id            = idempotency key: given, or derived from the callback and its content
+// A key names one request: the bridge applies the first body sent with it and refuses (422
+// idempotency_key_reused) the same key with another body. So every item needs its own key: the
+// derived one differs whenever the content does; a given key shared by items with different
+// content (e.g. `{{ $execution.id }}-<node>` for all the items of one node) is an error here,
+// before anything is sent.
 // The bridge refuses unknown fields (400), so each callback sends only its own fields; a payload
 // with any other field is an error here, before anything is sent.
 const crypto = require('crypto');
@@ -23,7 +28,7 @@ if (!/^https?:\/\/[^\s]+$/.test(base)) {
   throw new Error('BRIDGE_BASE_URL is not set in the n8n environment (e.g. http://127.0.0.1:3000)');
 }
 
-return $input.all().map(({ json }) => {
+const callbacks = $input.all().map(({ json }) => {
   const callback = json.callback;
   const allowed = FIELDS[callback];
   if (!allowed) throw new Error(`Unknown callback "${callback}": expected one of ${Object.keys(FIELDS).join(', ')}`);
@@ -47,3 +52,16 @@ return $input.all().map(({ json }) => {
 
   return { json: { callback, url: `${base}/api/v1/webhooks/n8n/${callback}`, body, timestamp, signature, id } };
 });
+
+const bodyOfKey = new Map();
+for (const { json } of callbacks) {
+  const earlier = bodyOfKey.get(json.id);
+  if (earlier !== undefined && earlier !== json.body) {
+    throw new Error(
+      `idempotency_key "${json.id}" is given to several items with different content: the bridge would apply only the first ` +
+        'and refuse the others (422). Give each item its own key, e.g. {{ $execution.id }}-<node>-{{ $runIndex }}-{{ $itemIndex }}, or leave it out.',
+    );
+  }
+  bodyOfKey.set(json.id, json.body);
+}
+return callbacks;
