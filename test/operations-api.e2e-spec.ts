@@ -351,22 +351,31 @@ describe('operations admin API (e2e, real Postgres and Redis)', () => {
         )
       )[0];
 
-    it('deletes exactly the sent and cancelled events older than N days, with their history and outgoing logs', async () => {
+    it('deletes exactly the sent and cancelled events older than N days, with their history and outgoing logs, and old incoming rows', async () => {
       const label = entity('cleanup');
       const old: Record<string, string> = {};
       for (const status of ['sent', 'cancelled', 'failed', 'queued', 'retrying', 'pending']) old[status] = await seed(label, status, 10);
       const recent = await seed(label, 'sent', 3);
-      await t.dataSource.query(`INSERT INTO webhook_logs (direction, endpoint, outcome, created_at) VALUES ('incoming', '/api/v1/webhooks/n8n/x', 'accepted', now() - interval '40 days')`);
+      for (const age of [40, 3]) {
+        await t.dataSource.query(`INSERT INTO webhook_logs (direction, endpoint, outcome, created_at) VALUES ('incoming', $1, 'accepted', now() - make_interval(days => $2))`, [label, age]);
+        await t.dataSource.query(`INSERT INTO webhook_callbacks (idempotency_key, endpoint, status_code, response, created_at) VALUES ($1, $2, 200, '{}', now() - make_interval(days => $3))`, [
+          `${label}-${age}`,
+          label,
+          age,
+        ]);
+      }
 
       const res = await api('post', '/cleanup').send({ older_than_days: 7 }).expect(200);
-      expect(res.body).toEqual({ events: 2, history: 4, logs: 2 });
+      expect(res.body).toEqual({ events: 2, history: 4, logs: 2, incoming_logs: 1, callbacks: 1 });
       expect(await remaining(label)).toEqual([old.failed, old.queued, old.retrying, old.pending, recent].sort());
       expect(await orphans()).toEqual({ history: 0, logs: 0 });
-      const incoming = await t.dataSource.query(`SELECT count(*)::int AS n FROM webhook_logs WHERE direction = 'incoming'`);
-      expect(incoming[0].n).toBe(1);
+      const incoming = await t.dataSource.query(`SELECT created_at > now() - interval '4 days' AS fresh FROM webhook_logs WHERE direction = 'incoming' AND endpoint = $1`, [label]);
+      expect(incoming).toEqual([{ fresh: true }]);
+      const keys = await t.dataSource.query(`SELECT idempotency_key FROM webhook_callbacks WHERE endpoint = $1`, [label]);
+      expect(keys).toEqual([{ idempotency_key: `${label}-3` }]);
 
       const withFailed = await api('post', '/cleanup').send({ older_than_days: 7, include_failed: true }).expect(200);
-      expect(withFailed.body).toEqual({ events: 1, history: 2, logs: 1 });
+      expect(withFailed.body).toEqual({ events: 1, history: 2, logs: 1, incoming_logs: 0, callbacks: 0 });
       expect(await remaining(label)).toEqual([old.queued, old.retrying, old.pending, recent].sort());
     });
 

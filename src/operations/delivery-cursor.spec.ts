@@ -15,6 +15,9 @@ describe('delivery cursor', () => {
     ['an object', Buffer.from(JSON.stringify({ a: 1 })).toString('base64url')],
     ['a bad id', Buffer.from(JSON.stringify([position.createdAt, 'x'])).toString('base64url')],
     ['a bad time', Buffer.from(JSON.stringify(['yesterday', position.id])).toString('base64url')],
+    ['an impossible date', Buffer.from(JSON.stringify(['2026-02-30 10:00:00+00', position.id])).toString('base64url')],
+    ['a week date', Buffer.from(JSON.stringify(['2026-W01-1', position.id])).toString('base64url')],
+    ['an offset beyond ±14:00', Buffer.from(JSON.stringify(['2026-01-01 00:00:00-23:59', position.id])).toString('base64url')],
     ['an SQL fragment as time', Buffer.from(JSON.stringify(["2026-01-01'; DROP TABLE x; --", position.id])).toString('base64url')],
     ['empty', ''],
   ])('refuses %s', (_label, value) => {

@@ -1,5 +1,6 @@
 import { BullModule } from '@nestjs/bullmq';
 import { DynamicModule, Module, Provider } from '@nestjs/common';
+import { AdminAuthModule } from '../common/guards/admin-auth.module';
 import { ThrottlingModule } from '../common/throttling/throttling.module';
 import { AppConfig, runsWorker } from '../config/app-config';
 import { CircuitBreakerModule } from '../delivery/circuit-breaker.module';
@@ -17,7 +18,8 @@ import { RetentionWorker } from './retention/retention.worker';
 
 /**
  * Running the pipeline: the admin API under /api/v1/webhooks/queue, Bull Board at /admin/queues,
- * the incoming rate limit (ThrottlingModule) and the daily retention job (worker role).
+ * the incoming rate limit (ThrottlingModule), the admin authentication limiter (AdminAuthModule,
+ * global: AdminTokenGuard needs it wherever it is used) and the daily retention job (worker role).
  * Metrics live in MetricsModule, the circuit breaker in delivery/, alerts in operations/alerts.
  */
 @Module({})
@@ -27,7 +29,7 @@ export class OperationsModule {
     if (runsWorker(config)) providers.push(RetentionWorker);
     return {
       module: OperationsModule,
-      imports: [BullModule.registerQueue({ name: MAINTENANCE_QUEUE }), CircuitBreakerModule, ThrottlingModule, ...bullBoardImports(config)],
+      imports: [BullModule.registerQueue({ name: MAINTENANCE_QUEUE }), CircuitBreakerModule, ThrottlingModule, AdminAuthModule, ...bullBoardImports(config)],
       controllers: [QueueController, DeliveriesController],
       providers,
       exports: [CleanupService, MaintenanceQueueService],

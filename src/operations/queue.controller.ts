@@ -59,7 +59,7 @@ export class QueueController {
 
   @Post('cleanup')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Delete sent and cancelled (and optionally failed) events older than N days, with their history and outgoing logs' })
+  @ApiOperation({ summary: 'Delete sent and cancelled (and optionally failed) events older than N days with their history and outgoing logs, and incoming logs and callback idempotency keys older than N days' })
   @ApiOkResponse({ type: CleanupResponse })
   cleanup(@Body() dto: CleanupDto): Promise<CleanupResponse> {
     return this.cleanups.cleanup({ olderThanDays: dto.older_than_days, includeFailed: dto.include_failed ?? false });

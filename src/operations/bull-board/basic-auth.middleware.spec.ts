@@ -1,8 +1,21 @@
 import type { Request, Response } from 'express';
+import type { AuthFailureCounter, AuthVerdict } from '../../common/guards/auth-failure-limiter.service';
 import { basicAuth, parseBasic } from './basic-auth.middleware';
 
-function call(header?: string) {
-  const sut = basicAuth('ops', 'p@ss:word');
+/** Records what the middleware told the limiter, and answers `verdict`. */
+function fakeLimiter(verdict: AuthVerdict = { blocked: false, retryAfterSeconds: 0 }) {
+  const calls: { ip: string | undefined; failed: boolean }[] = [];
+  const limiter: AuthFailureCounter = {
+    check: async (ip, failed) => {
+      calls.push({ ip, failed });
+      return verdict;
+    },
+  };
+  return { limiter, calls };
+}
+
+async function call(header?: string, limiter = fakeLimiter()) {
+  const sut = basicAuth('ops', 'p@ss:word', limiter.limiter);
   const res = { headers: {} as Record<string, string>, statusCode: 0, body: undefined as unknown };
   const response = {
     setHeader: (k: string, v: string) => (res.headers[k] = v),
@@ -16,30 +29,53 @@ function call(header?: string) {
     },
   } as unknown as Response;
   const next = jest.fn();
-  sut({ headers: header === undefined ? {} : { authorization: header } } as Request, response, next);
-  return { next, res };
+  await sut({ ip: '203.0.113.7', headers: header === undefined ? {} : { authorization: header } } as unknown as Request, response, next);
+  return { next, res, calls: limiter.calls };
 }
 
 const basic = (s: string) => `Basic ${Buffer.from(s).toString('base64')}`;
 
 describe('basicAuth', () => {
-  it('lets the right user and password through (a colon in the password included)', () => {
-    const { next, res } = call(basic('ops:p@ss:word'));
+  it('lets the right user and password through (a colon in the password included), counting no failure', async () => {
+    const { next, res, calls } = await call(basic('ops:p@ss:word'));
     expect(next).toHaveBeenCalledTimes(1);
     expect(res.statusCode).toBe(0);
+    expect(calls).toEqual([{ ip: '203.0.113.7', failed: false }]);
+  });
+
+  it.each([
+    ['a wrong password', basic('ops:nope')],
+    ['a wrong user', basic('root:p@ss:word')],
+  ])('answers 401 with a Basic challenge for %s, and counts a failure for the address', async (_label, header) => {
+    const { next, res, calls } = await call(header);
+    expect(next).not.toHaveBeenCalled();
+    expect(res.statusCode).toBe(401);
+    expect(res.headers['WWW-Authenticate']).toMatch(/^Basic realm="bull-board"/);
+    expect(calls).toEqual([{ ip: '203.0.113.7', failed: true }]);
   });
 
   it.each([
     ['no header', undefined],
-    ['a wrong password', basic('ops:nope')],
-    ['a wrong user', basic('root:p@ss:word')],
     ['a bearer token', 'Bearer p@ss:word'],
     ['no colon', basic('opsp@ssword')],
-  ])('answers 401 with a Basic challenge for %s', (_label, header) => {
-    const { next, res } = call(header);
+  ])('answers 401 with a Basic challenge for %s, without counting it (no credentials to guess with)', async (_label, header) => {
+    const { next, res, calls } = await call(header);
     expect(next).not.toHaveBeenCalled();
     expect(res.statusCode).toBe(401);
     expect(res.headers['WWW-Authenticate']).toMatch(/^Basic realm="bull-board"/);
+    expect(calls).toEqual([{ ip: '203.0.113.7', failed: false }]);
+  });
+
+  it.each([
+    ['the right credentials', basic('ops:p@ss:word')],
+    ['wrong ones', basic('ops:nope')],
+  ])('answers 429 too_many_requests with Retry-After once the address is blocked, for %s', async (_label, header) => {
+    const { next, res } = await call(header, fakeLimiter({ blocked: true, retryAfterSeconds: 42 }));
+    expect(next).not.toHaveBeenCalled();
+    expect(res.statusCode).toBe(429);
+    expect(res.headers['Retry-After']).toBe('42');
+    expect(res.headers['WWW-Authenticate']).toBeUndefined();
+    expect(res.body).toEqual({ statusCode: 429, error: 'too_many_requests', message: expect.stringContaining('retry in 42 s') });
   });
 
   it('parses only well-formed Basic headers', () => {

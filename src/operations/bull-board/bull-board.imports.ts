@@ -2,6 +2,8 @@ import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import { BullBoardModule } from '@bull-board/nestjs';
 import type { DynamicModule } from '@nestjs/common';
+import { AdminAuthModule } from '../../common/guards/admin-auth.module';
+import { AuthFailureLimiter } from '../../common/guards/auth-failure-limiter.service';
 import { AppConfig, runsApi } from '../../config/app-config';
 import { DELIVERY_QUEUE, MAINTENANCE_QUEUE } from '../../queue/queue.constants';
 import { basicAuth } from './basic-auth.middleware';
@@ -9,20 +11,33 @@ import { basicAuth } from './basic-auth.middleware';
 export const BULL_BOARD_ROUTE = '/admin/queues';
 
 /**
- * Bull Board at /admin/queues behind Basic auth (ADMIN_USER / ADMIN_PASSWORD), showing the
- * delivery and maintenance queues. Not mounted at all (404) without both credentials, nor in
- * the worker role (no HTTP server there).
+ * Bull Board at /admin/queues behind Basic auth (ADMIN_USER / ADMIN_PASSWORD, failures throttled
+ * per address like the bearer token), showing the delivery and maintenance queues. Not mounted at
+ * all (404) without both credentials, nor in the worker role (no HTTP server there).
+ *
+ * Read-only unless BULL_BOARD_READ_ONLY=false: Bull Board's own `readOnlyMode` on each queue
+ * adapter, which hides the buttons and makes every write route of its API (clean, obliterate,
+ * empty, add, retry, promote, pause, update data, …) answer 405. `webhook_queue` is the record
+ * of every delivery; a mistaken obliterate should not be one click away behind a password.
  */
 export function bullBoardImports(config: AppConfig): DynamicModule[] {
-  const { user, password } = config.admin;
+  const { user, password, bullBoardReadOnly } = config.admin;
   if (!runsApi(config) || !user || !password) return [];
+  const options = { readOnlyMode: bullBoardReadOnly };
   return [
-    BullBoardModule.forRoot({
-      route: BULL_BOARD_ROUTE,
-      adapter: ExpressAdapter,
-      middleware: basicAuth(user, password),
-      boardOptions: { uiConfig: { boardTitle: 'n8n webhook bridge' } },
+    BullBoardModule.forRootAsync({
+      imports: [AdminAuthModule],
+      inject: [AuthFailureLimiter],
+      useFactory: (limiter: AuthFailureLimiter) => ({
+        route: BULL_BOARD_ROUTE,
+        adapter: ExpressAdapter,
+        middleware: basicAuth(user, password, limiter),
+        boardOptions: { uiConfig: { boardTitle: 'n8n webhook bridge' } },
+      }),
     }),
-    BullBoardModule.forFeature({ name: DELIVERY_QUEUE, adapter: BullMQAdapter }, { name: MAINTENANCE_QUEUE, adapter: BullMQAdapter }),
+    BullBoardModule.forFeature(
+      { name: DELIVERY_QUEUE, adapter: BullMQAdapter, options },
+      { name: MAINTENANCE_QUEUE, adapter: BullMQAdapter, options },
+    ),
   ];
 }

@@ -3,7 +3,7 @@ import { IsBoolean, IsInt, IsOptional, Max, Min } from 'class-validator';
 
 /** `POST /api/v1/webhooks/queue/cleanup`. */
 export class CleanupDto {
-  @ApiProperty({ minimum: 1, maximum: 3650, description: 'Delete finished events whose last change is older than this' })
+  @ApiProperty({ minimum: 1, maximum: 3650, description: 'Delete finished events whose last change is older than this, and incoming logs and callback idempotency keys created before it' })
   @IsInt()
   @Min(1)
   @Max(3650)
@@ -24,4 +24,10 @@ export class CleanupResponse {
 
   @ApiProperty({ description: 'Outgoing webhook_logs rows deleted with them' })
   logs: number;
+
+  @ApiProperty({ description: 'Incoming webhook_logs rows (callbacks received, signature refusals) older than the cutoff' })
+  incoming_logs: number;
+
+  @ApiProperty({ description: 'webhook_callbacks idempotency keys older than the cutoff' })
+  callbacks: number;
 }

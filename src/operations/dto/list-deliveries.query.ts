@@ -1,6 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { IsRealTimestamp } from '../../common/validation/is-real-timestamp.decorator';
 import { DELIVERY_STATUSES, DeliveryStatus } from '../../outbox/outbox-event.entity';
 import { EVENT_TYPES, EventType } from '../../triggers/event-catalog';
 
@@ -25,14 +26,14 @@ export class ListDeliveriesQuery {
   @MaxLength(200)
   entity_id?: string;
 
-  @ApiPropertyOptional({ format: 'date-time', description: 'Created at or after (ISO 8601)' })
+  @ApiPropertyOptional({ format: 'date-time', description: 'Created at or after: a date or ISO 8601 date-time (offset within ±14:00)' })
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsRealTimestamp()
   since?: string;
 
-  @ApiPropertyOptional({ format: 'date-time', description: 'Created before (ISO 8601)' })
+  @ApiPropertyOptional({ format: 'date-time', description: 'Created before: a date or ISO 8601 date-time (offset within ±14:00)' })
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsRealTimestamp()
   until?: string;
 
   @ApiPropertyOptional({ default: DEFAULT_DELIVERY_PAGE, minimum: 1, maximum: MAX_DELIVERY_PAGE })

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsISO8601, IsOptional, IsUUID } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsOptional, IsUUID } from 'class-validator';
+import { IsRealTimestamp } from '../../common/validation/is-real-timestamp.decorator';
 import { EVENT_TYPES, EventType } from '../../triggers/event-catalog';
 
 /** Rows in these states may be replayed: they are finished, so no worker holds them. */
@@ -22,14 +23,14 @@ export class ReplayDto {
   @IsIn(EVENT_TYPES)
   event?: EventType;
 
-  @ApiPropertyOptional({ format: 'date-time', description: 'Created at or after' })
+  @ApiPropertyOptional({ format: 'date-time', description: 'Created at or after: a date or ISO 8601 date-time (offset within ±14:00)' })
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsRealTimestamp()
   since?: string;
 
-  @ApiPropertyOptional({ format: 'date-time', description: 'Created before' })
+  @ApiPropertyOptional({ format: 'date-time', description: 'Created before: a date or ISO 8601 date-time (offset within ±14:00)' })
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsRealTimestamp()
   until?: string;
 
   @ApiPropertyOptional({ enum: REPLAYABLE_STATUSES, default: 'sent', description: 'Filter only' })

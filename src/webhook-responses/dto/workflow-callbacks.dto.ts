@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsInt, IsISO8601, IsObject, IsOptional, IsString, IsUUID, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { IsIn, IsInt, IsObject, IsOptional, IsString, IsUUID, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { IsRealTimestamp } from '../../common/validation/is-real-timestamp.decorator';
 import { ERROR_SEVERITIES, ErrorSeverity } from '../workflow-error-report.entity';
 
 class WorkflowRefDto {
@@ -33,7 +34,7 @@ export class WorkflowCompletedDto extends WorkflowRefDto {
 
   @ApiPropertyOptional({ example: '2026-11-29T10:00:00Z' })
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsRealTimestamp()
   finished_at?: string;
 }
 
