@@ -3,6 +3,7 @@ import { APP_FILTER } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
 import { AuditModule } from './audit/audit.module';
 import { AllExceptionsFilter } from './common/filters/all-exceptions.filter';
+import { HttpBodyModule } from './common/http/http-body.module';
 import { loggerOptions } from './common/logging/logger.options';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
@@ -29,6 +30,7 @@ export class AppModule {
         LoggerModule.forRoot(loggerOptions(config)),
         DatabaseModule,
         RedisModule,
+        HttpBodyModule,
         AuditModule,
         SecurityModule,
         HealthModule,

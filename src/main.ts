@@ -26,7 +26,8 @@ async function bootstrap(): Promise<void> {
     context.enableShutdownHooks();
     return;
   }
-  const app = await NestFactory.create(AppModule.forRoot(config), { rawBody: true, bufferLogs: true, bodyParser: false });
+  const app = await NestFactory.create(AppModule.forRoot(config), { bufferLogs: true, bodyParser: false });
+  // No Express body parser: bodies are read after the guards (see configureHttpApp).
   configureHttpApp(app, config);
   await app.listen(config.port, '0.0.0.0');
 }

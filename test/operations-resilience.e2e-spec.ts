@@ -164,7 +164,8 @@ describe('rate limits (e2e)', () => {
   beforeAll(async () => {
     await n8n.start();
     const started = await startTestApp(
-      { N8N_BASE_URL: n8n.url, WEBHOOK_RATE_LIMIT_PER_SECOND: '4', INCOMING_RATE_LIMIT_PER_MINUTE: '3', WEBHOOK_CONCURRENCY: '10' },
+      // TRUST_PROXY: the test plays a second source address through X-Forwarded-For from loopback.
+      { N8N_BASE_URL: n8n.url, WEBHOOK_RATE_LIMIT_PER_SECOND: '4', INCOMING_RATE_LIMIT_PER_MINUTE: '3', WEBHOOK_CONCURRENCY: '10', TRUST_PROXY: 'loopback' },
       { controllers: [RateLimitedController] },
     );
     ({ app, http, dataSource, close } = started);

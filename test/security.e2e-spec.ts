@@ -12,6 +12,7 @@ import { WebhookSignerService } from '../src/security/webhook-signer.service';
 import { VerifiedWebhook, WebhookContext, WebhookRequest } from '../src/security/webhook-request';
 import { hmacHex, nowSeconds, signedHeaders } from './support/sign';
 import { startTestApp, TEST_REDIS_URL, TestApp } from './support/test-app';
+import { waitFor } from './support/wait';
 
 const NEW_SECRET = 'e2e-new-secret-0123456789abcdef0123456789ab';
 const OLD_SECRET = 'e2e-old-secret-0123456789abcdef0123456789ab';
@@ -83,8 +84,12 @@ describe('webhook signature guard (e2e, real Postgres and Redis)', () => {
     for (const [name, value] of Object.entries(headers)) req.set(name, value as string);
     return req.serialize((raw: unknown) => raw as string).send(body);
   };
+  /** The refusal's audit row is written in the background (the answer does not wait for it). */
   const rejectedRows = (deliveryId: string) =>
-    t.dataSource.query(`SELECT * FROM webhook_logs WHERE direction = 'incoming' AND outcome = 'rejected' AND delivery_id = $1`, [deliveryId]);
+    waitFor(async () => {
+      const rows = await t.dataSource.query(`SELECT * FROM webhook_logs WHERE direction = 'incoming' AND outcome = 'rejected' AND delivery_id = $1`, [deliveryId]);
+      return rows.length > 0 ? rows : undefined;
+    }, { what: `refusal row ${deliveryId}` });
 
   it('accepts a signed request and hands the handler the verified id and timestamp', async () => {
     const body = JSON.stringify({ execution_id: 'e-1', status: 'done' });
@@ -165,11 +170,12 @@ describe('webhook signature guard (e2e, real Postgres and Redis)', () => {
   });
 
   it('answers a signed body that is not JSON with a 4xx, never a 500', async () => {
-    const body = `not json ${uniqueId('raw')}`;
-    // The JSON parser runs before any guard: invalid JSON is a 400 whatever the signature.
-    // (Nest 12 maps the parser's SyntaxError to a BadRequestException: `bad_request` today.)
+    const body = `{"not json ${uniqueId('raw')}`;
+    // Parsed only once the signature verified: 400 invalid_json, with the request id, never quoting the body.
     const invalid = await post(ECHO, body, signedHeaders(body, NEW_SECRET)).expect(400);
-    expect(invalid.body.statusCode).toBe(400);
+    expect(invalid.body).toEqual({ statusCode: 400, error: 'invalid_json', message: 'Request body is not valid JSON', details: { problem: 'syntax' }, request_id: expect.any(String) });
+    // Unsigned, the same bytes are never parsed: the signature is refused first.
+    expect((await post(ECHO, body, { 'content-type': 'application/json' }).expect(401)).body.error).toBe('signature_missing');
     // Another content type is not parsed, so its bytes cannot be verified: 415, audited.
     const id = uniqueId('text');
     const text = await post(ECHO, body, signedHeaders(body, NEW_SECRET, { contentType: 'text/plain', id })).expect(415);
@@ -285,17 +291,18 @@ describe('webhook signature guard (e2e, real Postgres and Redis)', () => {
 
   describe('audit trail and secrecy', () => {
     it('writes each refusal to webhook_logs with the reason, path, method and source ip, and no signature or secret', async () => {
-      const cases: Array<[string, Record<string, string>]> = [
-        ['signature_mismatch', signedHeaders('{"a":1}', 'not-our-secret-0123456789abcdef0123456789')],
-        ['timestamp_out_of_tolerance', signedHeaders('{"a":1}', NEW_SECRET, { timestamp: nowSeconds() - 3600 })],
-        ['signature_malformed', { ...signedHeaders('{"a":1}', NEW_SECRET), 'x-webhook-signature-256': 'sha256=zz' }],
+      // Header-level refusals are decided before the body is read: they record no body.
+      const cases: Array<[string, Record<string, string>, string | null]> = [
+        ['signature_mismatch', signedHeaders('{"a":1}', 'not-our-secret-0123456789abcdef0123456789'), '{"a":1}'],
+        ['timestamp_out_of_tolerance', signedHeaders('{"a":1}', NEW_SECRET, { timestamp: nowSeconds() - 3600 }), null],
+        ['signature_malformed', { ...signedHeaders('{"a":1}', NEW_SECRET), 'x-webhook-signature-256': 'sha256=zz' }, null],
       ];
-      for (const [expected, headers] of cases) {
+      for (const [expected, headers, recordedBody] of cases) {
         const id = uniqueId(expected);
         const res = await post(`${ECHO}?trace=1`, '{"a":1}', { ...headers, 'x-webhook-id': id, authorization: 'Bearer very-private-token' }).expect(401);
         const rows = await rejectedRows(id);
         expect(rows).toEqual([
-          expect.objectContaining({ direction: 'incoming', outcome: 'rejected', reason: expected, endpoint: ECHO, method: 'POST', response_status: 401, request_body: '{"a":1}' }),
+          expect.objectContaining({ direction: 'incoming', outcome: 'rejected', reason: expected, endpoint: ECHO, method: 'POST', response_status: 401, request_body: recordedBody }),
         ]);
         expect(rows[0].source_ip).toMatch(/127\.0\.0\.1|::1/);
         expect(rows[0].request_headers['x-webhook-signature-256']).toBe('[redacted]');
@@ -390,7 +397,10 @@ describe('webhook signature guard when Redis is unreachable (e2e)', () => {
     const res = await request(t.http).post(ECHO).set(signedHeaders(body, NEW_SECRET, { id })).send(body).expect(503);
     expect(res.body.error).toBe('service_unavailable');
     expect(res.headers['retry-after']).toBeDefined();
-    const rows = await t.dataSource.query(`SELECT reason, response_status FROM webhook_logs WHERE delivery_id = $1`, [id]);
+    const rows = await waitFor(async () => {
+      const found = await t.dataSource.query(`SELECT reason, response_status FROM webhook_logs WHERE delivery_id = $1`, [id]);
+      return found.length > 0 ? found : undefined;
+    }, { what: 'the refusal row' });
     expect(rows).toEqual([{ reason: 'replay_store_unavailable', response_status: 503 }]);
     await request(t.http).post(ECHO).set(signedHeaders(body, 'wrong-secret-0123456789abcdef0123456789ab')).send(body).expect(401);
   });

@@ -44,10 +44,29 @@ export interface AppConfig {
   outbox: {
     relayIntervalMs: number;
   };
+  http: {
+    /** Largest body of an incoming n8n callback, read as raw bytes before anything is parsed. */
+    callbackBodyLimit: string;
+    /** Request bodies being read at once, across all routes; more wait their turn (or get 503 after the body timeout). */
+    maxConcurrentBodies: number;
+    /** Longest a request body may take to arrive (slow senders get 408). */
+    bodyTimeoutMs: number;
+    headersTimeoutMs: number;
+    requestTimeoutMs: number;
+    keepAliveTimeoutMs: number;
+    /** Express `trust proxy` value: false (default), true, a hop count, or addresses/subnets. */
+    trustProxy: boolean | number | string;
+    /** Swagger UI at /docs and /docs-json (default: on outside production). */
+    apiDocsEnabled: boolean;
+  };
   admin: {
     token?: string;
     user?: string;
     password?: string;
+    /** Failed admin authentications (bearer or basic) per source address per minute before 429 (0 = unlimited). */
+    authFailuresPerMinute: number;
+    /** Bull Board without write actions (default true). */
+    bullBoardReadOnly: boolean;
   };
   operations: {
     /** A filtered replay matching more events than this is refused unless `force: true`. */

@@ -98,6 +98,32 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(toInt) @IsIntBetween(100, 3600000)
   OUTBOX_RELAY_INTERVAL_MS = 5000;
 
+  // ---- HTTP server limits (hardening): docs/security.md#hardening ----
+
+  @IsOptional() @Matches(/^[1-9]\d*(b|kb|mb)?$/i, { message: 'must be a non-zero size such as 128kb or 131072' })
+  CALLBACK_BODY_LIMIT = '128kb';
+
+  @IsOptional() @Transform(toInt) @IsIntBetween(1, 10000)
+  HTTP_MAX_CONCURRENT_BODIES = 32;
+
+  @IsOptional() @Transform(toInt) @IsIntBetween(100, 600000)
+  HTTP_BODY_TIMEOUT_MS = 10000;
+
+  @IsOptional() @Transform(toInt) @IsIntBetween(100, 600000)
+  HTTP_HEADERS_TIMEOUT_MS = 10000;
+
+  @IsOptional() @Transform(toInt) @IsIntBetween(1000, 3600000)
+  HTTP_REQUEST_TIMEOUT_MS = 30000;
+
+  @IsOptional() @Transform(toInt) @IsIntBetween(100, 600000)
+  HTTP_KEEP_ALIVE_TIMEOUT_MS = 5000;
+
+  @IsOptional() @IsString() @MaxLength(500)
+  TRUST_PROXY = 'false';
+
+  @IsOptional() @Transform(toBool) @IsBoolean()
+  API_DOCS_ENABLED?: boolean;
+
   @IsOptional() @IsString()
   ADMIN_TOKEN?: string;
 
@@ -106,6 +132,12 @@ export class EnvironmentVariables {
 
   @IsOptional() @IsString()
   ADMIN_PASSWORD?: string;
+
+  @IsOptional() @Transform(toInt) @IsIntBetween(0, 100000)
+  ADMIN_AUTH_FAILURES_PER_MINUTE = 10;
+
+  @IsOptional() @Transform(toBool) @IsBoolean()
+  BULL_BOARD_READ_ONLY = true;
 
   // ---- operations (admin API, circuit breaker, rate limits, alerting, retention): docs/operations.md ----
 

@@ -1,4 +1,7 @@
 import 'reflect-metadata';
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import { ConfigValidationError } from './config.errors';
 import { DEVELOPMENT_WEBHOOK_SECRET, loadConfig } from './load-config';
 
@@ -58,7 +61,17 @@ describe('loadConfig', () => {
           testEndpointEnabled: false,
         },
         outbox: { relayIntervalMs: 5000 },
-        admin: { token: undefined, user: undefined, password: undefined },
+        http: {
+          callbackBodyLimit: '128kb',
+          maxConcurrentBodies: 32,
+          bodyTimeoutMs: 10000,
+          headersTimeoutMs: 10000,
+          requestTimeoutMs: 30000,
+          keepAliveTimeoutMs: 5000,
+          trustProxy: false,
+          apiDocsEnabled: true,
+        },
+        admin: { token: undefined, user: undefined, password: undefined, authFailuresPerMinute: 10, bullBoardReadOnly: true },
         operations: { replayMaxEvents: 1000, retentionDays: 30, retentionIncludeFailed: false },
         circuit: { failureThreshold: 10, cooldownMs: 60000 },
         rateLimits: { outgoingPerSecond: 0, incomingPerMinute: 600 },
@@ -250,10 +263,10 @@ describe('loadConfig', () => {
     });
 
     it('measures a standard-webhooks secret by its decoded bytes', () => {
-      const short = `whsec_${Buffer.alloc(16, 9).toString('base64')}`;
+      const short = `whsec_${randomBytes(16).toString('base64')}`;
       const env = { ...PRODUCTION, WEBHOOK_SIGNATURE_SCHEME: 'standard-webhooks', WEBHOOK_SECRET: short };
       expect(expectSingleProblem(env, 'WEBHOOK_SECRET', [short])).toMatch(/16 bytes/);
-      expect(loadConfig({ ...env, WEBHOOK_SECRET: `whsec_${Buffer.alloc(32, 9).toString('base64')}` }).env).toBe('production');
+      expect(loadConfig({ ...env, WEBHOOK_SECRET: `whsec_${randomBytes(32).toString('base64')}` }).env).toBe('production');
     });
 
     it('refuses a missing ADMIN_TOKEN', () => {
@@ -281,6 +294,146 @@ describe('loadConfig', () => {
       const problems = problemsOf({ NODE_ENV: 'production', WEBHOOK_SECRET: 'changeme', WEBHOOK_TEST_ENDPOINT_ENABLED: 'on' });
       expect(problems.map((p) => p.split(':')[0])).toEqual(['WEBHOOK_SECRET', 'WEBHOOK_SECRET', 'ADMIN_TOKEN', 'WEBHOOK_TEST_ENDPOINT_ENABLED']);
       expect(problems.join('\n')).not.toContain('changeme');
+    });
+  });
+
+  describe('production: weak admin credentials and low-entropy secrets', () => {
+    const PASSWORD = 'Tq8#vW2m!Rz5pL0x'; // 16 characters, 16 distinct
+    const JWT = 'f3K9qP2vX7mR1tB8nC4dG6hJ0lS5wE2y';
+
+    it('loads with ADMIN_USER, a strong ADMIN_PASSWORD and a strong N8N_JWT_SECRET', () => {
+      const config = loadConfig({ ...PRODUCTION, ADMIN_USER: 'admin', ADMIN_PASSWORD: PASSWORD, N8N_JWT_SECRET: JWT });
+      expect(config.admin).toMatchObject({ user: 'admin', password: PASSWORD });
+      expect(config.n8n.jwtSecret).toBe(JWT);
+    });
+
+    it.each([
+      ['the .env.example placeholder', 'change-me-admin-password'],
+      ['a placeholder word', 'this-is-an-example-password-42'],
+      ['a 15-character password', 'Tq8#vW2m!Rz5pL0'],
+      ['an 8-character password', 'Xk3#pL9q'],
+    ])('refuses %s as ADMIN_PASSWORD, without echoing it', (_label, password) => {
+      const line = expectSingleProblem({ ...PRODUCTION, ADMIN_USER: 'admin', ADMIN_PASSWORD: password }, 'ADMIN_PASSWORD', [password]);
+      expect(line).toMatch(/too short or a placeholder; production needs at least 16 random characters/);
+    });
+
+    it('checks ADMIN_PASSWORD even without ADMIN_USER (one variable away from guarding Bull Board)', () => {
+      expectSingleProblem({ ...PRODUCTION, ADMIN_PASSWORD: 'change-me-admin-password' }, 'ADMIN_PASSWORD', ['change-me-admin-password']);
+    });
+
+    it.each([
+      ['16 x "a"', 'a'.repeat(16), /too little variety \(1 distinct characters, at least 8 required\)/],
+      ['two characters alternating', 'ab'.repeat(12), /too little variety \(2 distinct/],
+      ['one block repeated', 'Qw3!Zx9#'.repeat(3), /a short sequence repeated/],
+    ])('refuses a low-entropy ADMIN_PASSWORD: %s', (_label, password, expected) => {
+      expect(expectSingleProblem({ ...PRODUCTION, ADMIN_USER: 'admin', ADMIN_PASSWORD: password }, 'ADMIN_PASSWORD', [password])).toMatch(expected);
+    });
+
+    it('refuses 16 x "a" as ADMIN_TOKEN (long enough, but one character)', () => {
+      const token = 'a'.repeat(16);
+      expect(expectSingleProblem({ ...PRODUCTION, ADMIN_TOKEN: token }, 'ADMIN_TOKEN', [token])).toMatch(/too little variety \(1 distinct characters/);
+    });
+
+    it('refuses an ADMIN_TOKEN made of a repeated block', () => {
+      const token = '9f8e7d6c'.repeat(4);
+      expect(expectSingleProblem({ ...PRODUCTION, ADMIN_TOKEN: token }, 'ADMIN_TOKEN', [token])).toMatch(/a short sequence repeated/);
+    });
+
+    it.each([
+      ['32 x "a"', 'a'.repeat(32), /too little variety \(1 distinct characters/],
+      ['64 x "0"', '0'.repeat(64), /too little variety \(1 distinct characters/],
+      ['seven characters in turn', 'abcdefg'.repeat(5), /too little variety \(7 distinct characters/],
+      ['one 8-character block repeated', 'k7Qz1pX9'.repeat(5), /a short sequence repeated/],
+    ])('refuses a low-entropy WEBHOOK_SECRET: %s, without echoing it', (_label, secret, expected) => {
+      expect(expectSingleProblem({ ...PRODUCTION, WEBHOOK_SECRET: secret }, 'WEBHOOK_SECRET', [secret])).toMatch(expected);
+    });
+
+    it('names the weak entry of a rotation list', () => {
+      const weak = 'a'.repeat(40);
+      expect(expectSingleProblem({ ...PRODUCTION, WEBHOOK_SECRET: `${STRONG_SECRET},${weak}` }, 'WEBHOOK_SECRET', [weak])).toMatch(/^WEBHOOK_SECRET \(entry 2\): too little variety/);
+    });
+
+    it('judges a whsec_ secret on its decoded bytes, not on its base64 text', () => {
+      const env = { ...PRODUCTION, WEBHOOK_SIGNATURE_SCHEME: 'standard-webhooks' };
+      // 32 bytes cycling through 0..3: its base64 text shows 9 distinct characters, the bytes only 4.
+      const cycling = `whsec_${Buffer.from(Array.from({ length: 32 }, (_, i) => i % 4)).toString('base64')}`;
+      expect(new Set(cycling.slice(6)).size).toBeGreaterThanOrEqual(8);
+      expect(expectSingleProblem({ ...env, WEBHOOK_SECRET: cycling }, 'WEBHOOK_SECRET', [cycling])).toMatch(/too little variety \(4 distinct bytes/);
+      const constant = `whsec_${Buffer.alloc(32, 9).toString('base64')}`;
+      expect(expectSingleProblem({ ...env, WEBHOOK_SECRET: constant }, 'WEBHOOK_SECRET', [constant])).toMatch(/1 distinct bytes/);
+    });
+
+    it.each([
+      ['two characters alternating', 'xy'.repeat(20), /too little variety/],
+      ['one block repeated', 'f3K9qP2v'.repeat(5), /a short sequence repeated/],
+    ])('refuses a low-entropy N8N_JWT_SECRET: %s, without echoing it', (_label, secret, expected) => {
+      expect(expectSingleProblem({ ...PRODUCTION, N8N_JWT_SECRET: secret }, 'N8N_JWT_SECRET', [secret])).toMatch(expected);
+    });
+
+    it('leaves development alone: weak values load outside production', () => {
+      expect(loadConfig({ WEBHOOK_SECRET: 'a'.repeat(32), ADMIN_TOKEN: 'a'.repeat(16), ADMIN_USER: 'admin', ADMIN_PASSWORD: 'change-me-admin-password' }).env).toBe('development');
+    });
+
+    describe('generated secrets pass', () => {
+      const script = join(__dirname, '../../scripts/generate-secret.mjs');
+      const run = (...args: string[]) => execFileSync(process.execPath, [script, ...args], { encoding: 'utf8' }).trim();
+      /** What scripts/start-local.sh writes into .env next to the webhook secret. */
+      const startLocalAdminToken = () => randomBytes(24).toString('hex');
+      const startLocalAdminPassword = () => randomBytes(18).toString('base64url');
+
+      it('npm run secret:generate, both schemes, with start-local.sh admin credentials', () => {
+        for (const [scheme, secret] of [
+          ['hmac-sha256', run()],
+          ['standard-webhooks', run('--standard')],
+        ]) {
+          const env = { NODE_ENV: 'production', WEBHOOK_SIGNATURE_SCHEME: scheme, WEBHOOK_SECRET: secret, ADMIN_TOKEN: startLocalAdminToken(), ADMIN_USER: 'admin', ADMIN_PASSWORD: startLocalAdminPassword() };
+          expect(loadConfig(env).webhook.secrets).toEqual([secret]);
+        }
+      });
+
+      it('the same formats, 500 draws each (the rule leaves no room for an unlucky draw)', () => {
+        for (let i = 0; i < 500; i++) {
+          const hex = randomBytes(32).toString('hex');
+          const standard = `whsec_${randomBytes(32).toString('base64')}`;
+          expect(() => loadConfig({ ...PRODUCTION, WEBHOOK_SECRET: hex, ADMIN_TOKEN: startLocalAdminToken(), ADMIN_USER: 'admin', ADMIN_PASSWORD: startLocalAdminPassword(), N8N_JWT_SECRET: hex })).not.toThrow();
+          expect(() => loadConfig({ ...PRODUCTION, WEBHOOK_SIGNATURE_SCHEME: 'standard-webhooks', WEBHOOK_SECRET: standard })).not.toThrow();
+        }
+      });
+    });
+  });
+  describe('http limits (hardening)', () => {
+    const production = (env: Env = {}) => loadConfig({ NODE_ENV: 'production', WEBHOOK_SECRET: randomBytes(32).toString('hex'), ADMIN_TOKEN: randomBytes(24).toString('hex'), ...env });
+
+    it('serves the API docs by default outside production only; API_DOCS_ENABLED decides when set', () => {
+      expect(loadConfig({}).http.apiDocsEnabled).toBe(true);
+      expect(loadConfig({ NODE_ENV: 'test' }).http.apiDocsEnabled).toBe(true);
+      expect(production().http.apiDocsEnabled).toBe(false);
+      expect(production({ API_DOCS_ENABLED: 'true' }).http.apiDocsEnabled).toBe(true);
+      expect(loadConfig({ API_DOCS_ENABLED: 'false' }).http.apiDocsEnabled).toBe(false);
+    });
+
+    it('keeps the same body and timeout limits in production', () => {
+      expect(production().http).toEqual({
+        callbackBodyLimit: '128kb',
+        maxConcurrentBodies: 32,
+        bodyTimeoutMs: 10000,
+        headersTimeoutMs: 10000,
+        requestTimeoutMs: 30000,
+        keepAliveTimeoutMs: 5000,
+        trustProxy: false,
+        apiDocsEnabled: false,
+      });
+    });
+
+    it.each([
+      [undefined, false],
+      ['false', false],
+      ['true', true],
+      ['1', 1],
+      ['loopback', 'loopback'],
+      ['10.0.0.0/8, loopback', '10.0.0.0/8, loopback'],
+    ])('TRUST_PROXY=%s → %p', (value, expected) => {
+      expect(loadConfig({ TRUST_PROXY: value }).http.trustProxy).toEqual(expected);
     });
   });
 });

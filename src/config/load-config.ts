@@ -9,6 +9,9 @@ import { EnvironmentVariables, HTTP_URL_OPTIONS, SECRET_VARIABLES } from './env.
 export const DEVELOPMENT_WEBHOOK_SECRET = 'development-only-webhook-secret-change-me';
 
 const MIN_SECRET_BYTES = 32;
+/** ADMIN_TOKEN and ADMIN_PASSWORD: what 16 characters of a password manager give (~95 bits). */
+const MIN_CREDENTIAL_CHARS = 16;
+const MIN_DISTINCT_SYMBOLS = 8;
 const PLACEHOLDER = /change[-_ ]?me|replace[-_ ]?me|placeholder|example|^secret$|^password$|^x+$|development-only/i;
 const STANDARD_WEBHOOKS_SECRET = /^whsec_[A-Za-z0-9+/]+={0,2}$/;
 const MAX_RETRIES = 20;
@@ -86,7 +89,23 @@ export function loadConfig(env: Env): AppConfig {
       testEndpointEnabled: vars.WEBHOOK_TEST_ENDPOINT_ENABLED,
     },
     outbox: { relayIntervalMs: vars.OUTBOX_RELAY_INTERVAL_MS },
-    admin: { token: vars.ADMIN_TOKEN, user: vars.ADMIN_USER, password: vars.ADMIN_PASSWORD },
+    http: {
+      callbackBodyLimit: vars.CALLBACK_BODY_LIMIT,
+      maxConcurrentBodies: vars.HTTP_MAX_CONCURRENT_BODIES,
+      bodyTimeoutMs: vars.HTTP_BODY_TIMEOUT_MS,
+      headersTimeoutMs: vars.HTTP_HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: vars.HTTP_REQUEST_TIMEOUT_MS,
+      keepAliveTimeoutMs: vars.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+      trustProxy: parseTrustProxy(vars.TRUST_PROXY),
+      apiDocsEnabled: vars.API_DOCS_ENABLED ?? nodeEnv !== 'production',
+    },
+    admin: {
+      token: vars.ADMIN_TOKEN,
+      user: vars.ADMIN_USER,
+      password: vars.ADMIN_PASSWORD,
+      authFailuresPerMinute: vars.ADMIN_AUTH_FAILURES_PER_MINUTE,
+      bullBoardReadOnly: vars.BULL_BOARD_READ_ONLY,
+    },
     operations: { replayMaxEvents: vars.REPLAY_MAX_EVENTS, retentionDays: vars.RETENTION_DAYS, retentionIncludeFailed: vars.RETENTION_INCLUDE_FAILED },
     circuit: { failureThreshold: vars.CIRCUIT_FAILURE_THRESHOLD, cooldownMs: vars.CIRCUIT_COOLDOWN_MS },
     rateLimits: { outgoingPerSecond: vars.WEBHOOK_RATE_LIMIT_PER_SECOND, incomingPerMinute: vars.INCOMING_RATE_LIMIT_PER_MINUTE },
@@ -100,17 +119,61 @@ function productionProblems(secrets: string[], scheme: SignatureScheme, vars: En
   if (secrets.length === 0) problems.push('WEBHOOK_SECRET: required in production (generate one with `npm run secret:generate`)');
   secrets.forEach((secret, i) => {
     const label = secrets.length > 1 ? `WEBHOOK_SECRET (entry ${i + 1})` : 'WEBHOOK_SECRET';
-    const bytes = scheme === 'standard-webhooks' ? Buffer.from(secret.replace(/^whsec_/, ''), 'base64').length : Buffer.byteLength(secret, 'utf8');
-    if (bytes < MIN_SECRET_BYTES) problems.push(`${label}: too short for production (${bytes} bytes, at least ${MIN_SECRET_BYTES} required)`);
-    if (PLACEHOLDER.test(secret)) problems.push(`${label}: looks like a placeholder; production needs a generated secret`);
+    // A whsec_ secret is used as its decoded bytes, so that is what is measured and judged.
+    const material = scheme === 'standard-webhooks' ? Buffer.from(secret.replace(/^whsec_/, ''), 'base64') : Buffer.from(secret, 'utf8');
+    const short = material.length < MIN_SECRET_BYTES;
+    const placeholder = PLACEHOLDER.test(secret);
+    if (short) problems.push(`${label}: too short for production (${material.length} bytes, at least ${MIN_SECRET_BYTES} required)`);
+    if (placeholder) problems.push(`${label}: looks like a placeholder; production needs a generated secret`);
+    const weakness = short || placeholder ? undefined : lowEntropy(scheme === 'standard-webhooks' ? [...material] : [...secret]);
+    if (weakness) problems.push(`${label}: ${weakness}; production needs a generated secret (\`npm run secret:generate\`)`);
   });
   if (!vars.ADMIN_TOKEN) problems.push('ADMIN_TOKEN: required in production (the internal REST API would be unusable)');
-  else if (vars.ADMIN_TOKEN.length < 16 || PLACEHOLDER.test(vars.ADMIN_TOKEN))
-    problems.push('ADMIN_TOKEN: too short or a placeholder; production needs at least 16 random characters');
+  else problems.push(...credentialProblems('ADMIN_TOKEN', vars.ADMIN_TOKEN, 'at least 16 random characters'));
   if (vars.ADMIN_USER && !vars.ADMIN_PASSWORD) problems.push('ADMIN_PASSWORD: required when ADMIN_USER is set');
-  if (vars.N8N_JWT_SECRET && PLACEHOLDER.test(vars.N8N_JWT_SECRET)) problems.push('N8N_JWT_SECRET: looks like a placeholder; production needs a generated secret');
+  // Checked whenever set, not only with ADMIN_USER: a weak password left in the environment is one variable away from guarding Bull Board.
+  if (vars.ADMIN_PASSWORD) problems.push(...credentialProblems('ADMIN_PASSWORD', vars.ADMIN_PASSWORD, 'at least 16 random characters'));
+  if (vars.N8N_JWT_SECRET) {
+    if (PLACEHOLDER.test(vars.N8N_JWT_SECRET)) problems.push('N8N_JWT_SECRET: looks like a placeholder; production needs a generated secret');
+    else {
+      const weakness = lowEntropy([...vars.N8N_JWT_SECRET]);
+      if (weakness) problems.push(`N8N_JWT_SECRET: ${weakness}; production needs a generated secret`);
+    }
+  }
   if (vars.WEBHOOK_TEST_ENDPOINT_ENABLED) problems.push('WEBHOOK_TEST_ENDPOINT_ENABLED: the test endpoint must stay off in production');
   return problems;
+}
+
+/** ADMIN_TOKEN and ADMIN_PASSWORD: long enough, not a placeholder, not low-entropy; one line at most, never the value. */
+function credentialProblems(name: string, value: string, need: string): string[] {
+  if (value.length < MIN_CREDENTIAL_CHARS || PLACEHOLDER.test(value)) return [`${name}: too short or a placeholder; production needs ${need}`];
+  const weakness = lowEntropy([...value]);
+  return weakness ? [`${name}: ${weakness}; production needs ${need}`] : [];
+}
+
+/**
+ * Why a secret that is long enough is still guessable, or undefined: fewer than 8 distinct
+ * symbols (characters, or bytes for a decoded whsec_ secret: `aaaa…`, `abab…`, `0000…`), or one
+ * short block repeated (`abcdefgh` × 4). Generated secrets are nowhere near this: 64 random hex
+ * characters show ~16 distinct symbols, 32 random bytes ~30, 24 base64url characters ~20 (the
+ * chance that any of them has fewer than 8 is below 1e-14). It cannot prove a secret random;
+ * it refuses the ones that obviously are not.
+ */
+function lowEntropy(symbols: (string | number)[]): string | undefined {
+  const distinct = new Set(symbols).size;
+  if (distinct < MIN_DISTINCT_SYMBOLS) return `too little variety (${distinct} distinct ${typeof symbols[0] === 'number' ? 'bytes' : 'characters'}, at least ${MIN_DISTINCT_SYMBOLS} required)`;
+  if (isRepeatedBlock(symbols)) return 'a short sequence repeated';
+  return undefined;
+}
+
+/** True when the whole value is one block of at most half its length, repeated. */
+function isRepeatedBlock(symbols: (string | number)[]): boolean {
+  const n = symbols.length;
+  for (let period = 1; period <= n / 2; period++) {
+    if (n % period !== 0) continue;
+    if (symbols.every((symbol, i) => symbol === symbols[i % period])) return true;
+  }
+  return false;
 }
 
 /** Every declared variable, trimmed; an empty value counts as unset (so `PORT=` in a compose file means the default). */
@@ -137,6 +200,15 @@ function readEventUrls(env: Env, problems: string[]): Partial<Record<EventType, 
     else urls[type] = value;
   }
   return urls;
+}
+
+/** `TRUST_PROXY`: false/true, a hop count, or a comma-separated list of addresses, subnets or express presets (loopback, uniquelocal…). */
+function parseTrustProxy(value: string): boolean | number | string {
+  const v = value.trim().toLowerCase();
+  if (['false', '0', 'no', 'off', ''].includes(v)) return false;
+  if (['true', 'yes', 'on'].includes(v)) return true;
+  if (/^\d+$/.test(v)) return Number(v);
+  return value.trim();
 }
 
 function toStandardSecret(secret: string): string {

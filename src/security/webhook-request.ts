@@ -1,6 +1,10 @@
 import { createParamDecorator, ExecutionContext } from '@nestjs/common';
 import type { Request } from 'express';
+import { requestPath } from '../common/http/body-routes';
+import { sourceIpOf } from '../common/http/source-ip';
 import { REDACTED_HEADERS } from '../common/logging/logger.options';
+
+export { requestPath, sourceIpOf };
 
 /** What `WebhookSignatureGuard` attaches to a verified request. */
 export interface WebhookContext {
@@ -36,21 +40,50 @@ export function redactHeaders(headers: Request['headers']): Record<string, strin
   return out;
 }
 
+/** Bounds of a refusal's audit row: what an unauthenticated sender can make us store. */
+export const REFUSAL_AUDIT_LIMITS = { bodyBytes: 256, headerValueChars: 256, headerCount: 32, headersChars: 2048 } as const;
+
 /**
- * The exact bytes the body parser read, or an empty buffer when the request has no body.
- * Null when a body was sent but no parser read it (a content type other than JSON or form):
- * its bytes are not available, so it cannot be verified.
+ * `redactHeaders`, bounded for a refusal's audit row: at most `headerCount` headers, each value
+ * cut at `headerValueChars`, and no more headers once about `headersChars` are used; what is
+ * left out is counted under `"…"`.
+ */
+export function boundedRedactedHeaders(headers: Request['headers'], limits = REFUSAL_AUDIT_LIMITS): Record<string, string> {
+  const out: Record<string, string> = {};
+  let kept = 0;
+  let used = 0;
+  let omitted = 0;
+  for (const [name, value] of Object.entries(redactHeaders(headers))) {
+    const shown = value.length > limits.headerValueChars ? `${value.slice(0, limits.headerValueChars)}…[+${value.length - limits.headerValueChars} chars]` : value;
+    if (kept >= limits.headerCount || used + name.length + shown.length > limits.headersChars) {
+      omitted++;
+      continue;
+    }
+    out[name] = shown;
+    kept++;
+    used += name.length + shown.length;
+  }
+  if (omitted > 0) out['…'] = `${omitted} more header(s) not recorded`;
+  return out;
+}
+
+/** The first `max` bytes of a body as text for an audit row, with the size of what was left out. */
+export function bodyExcerpt(body: Buffer | null, max: number = REFUSAL_AUDIT_LIMITS.bodyBytes): string | null {
+  if (!body) return null;
+  if (body.length <= max) return body.toString('utf8');
+  return `${body.subarray(0, max).toString('utf8')}…[+${body.length - max} bytes]`;
+}
+
+/**
+ * The exact bytes `RequestBodyReader` read (the signature guard reads them before verifying), or an
+ * empty buffer when the request has no body. Null when a body was sent but not read: its bytes
+ * are not available, so it cannot be verified.
  */
 export function rawBodyOf(req: WebhookRequest): Buffer | null {
   if (Buffer.isBuffer(req.rawBody)) return req.rawBody;
   const length = req.headers['content-length'];
   const hasBody = req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
   return hasBody ? null : Buffer.alloc(0);
-}
-
-/** The request path without its query string. */
-export function requestPath(req: Request): string {
-  return (req.originalUrl ?? req.url ?? '').split('?')[0];
 }
 
 /** The metric label of an incoming route: its last path segment (`/api/v1/webhooks/n8n/demo-approval` → `demo-approval`). */

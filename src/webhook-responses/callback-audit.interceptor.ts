@@ -5,7 +5,7 @@ import { AuditLogService } from '../audit/audit-log.service';
 import { AppError, ValidationFailedError } from '../common/errors/app-errors';
 import { isDatabaseUnavailable } from '../common/filters/all-exceptions.filter';
 import { MetricsService } from '../metrics/metrics.service';
-import { endpointName, redactHeaders, requestPath, WebhookRequest } from '../security/webhook-request';
+import { endpointName, redactHeaders, requestPath, sourceIpOf, WebhookRequest } from '../security/webhook-request';
 
 /**
  * Writes one `webhook_logs` row (direction incoming) for every callback that passed the
@@ -31,7 +31,7 @@ export class CallbackAuditInterceptor implements NestInterceptor {
         endpoint: requestPath(req),
         method: req.method,
         deliveryId: req.webhook?.id ?? null,
-        sourceIp: req.ip ?? null,
+        sourceIp: sourceIpOf(req),
         requestHeaders: redactHeaders(req.headers),
         requestBody: req.rawBody ? req.rawBody.toString('utf8') : null,
         responseStatus: status,

@@ -7,11 +7,12 @@ import { waitFor } from './wait';
 
 /**
  * Runs the real entry point (src/main.ts) in a child process, e.g. with APP_ROLE=worker, to
- * test several processes sharing one queue. Only the given variables (plus PATH) reach it.
+ * test several processes sharing one queue. Only the given variables (plus PATH) reach it;
+ * `nodeArgs` go to node itself (e.g. `--max-old-space-size=256`, as production starts it).
  */
-export function spawnBridge(env: Record<string, string | undefined>): ChildProcess & { output: () => string } {
+export function spawnBridge(env: Record<string, string | undefined>, nodeArgs: string[] = []): ChildProcess & { output: () => string } {
   const root = join(__dirname, '..', '..');
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/main.ts'], {
+  const child = spawn(process.execPath, [...nodeArgs, '-r', 'ts-node/register/transpile-only', 'src/main.ts'], {
     cwd: root,
     env: { PATH: process.env.PATH, TS_NODE_PROJECT: join(root, 'tsconfig.json'), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

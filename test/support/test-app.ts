@@ -48,7 +48,7 @@ export async function startTestApp(env: Record<string, string | undefined> = {},
   let app: INestApplication | undefined;
   try {
     const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(config)], controllers: options.controllers ?? [] }).compile();
-    app = moduleRef.createNestApplication({ rawBody: true, bodyParser: false, bufferLogs: true });
+    app = moduleRef.createNestApplication({ bodyParser: false, bufferLogs: true });
     configureHttpApp(app, config);
     await app.init();
   } catch (error) {

@@ -2,7 +2,8 @@ import { applyDecorators, ExecutionContext, Injectable, UseGuards } from '@nestj
 import { ApiHeader, ApiTooManyRequestsResponse } from '@nestjs/swagger';
 import { ThrottlerGuard } from '@nestjs/throttler';
 import type { ThrottlerLimitDetail } from '@nestjs/throttler/dist/throttler.guard.interface';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
+import { sourceIpOf } from '../http/source-ip';
 
 /** The named throttler registered by ThrottlingModule for incoming n8n callbacks. */
 export const INCOMING_THROTTLER = 'incoming';
@@ -14,6 +15,15 @@ export const INCOMING_THROTTLER = 'incoming';
  */
 @Injectable()
 export class IncomingRateLimitGuard extends ThrottlerGuard {
+  /**
+   * The budget's key: the client address (from X-Forwarded-For only when TRUST_PROXY trusts the
+   * hop). A forwarded value that is not an IP does not choose the bucket: the connection's peer does.
+   */
+  protected async getTracker(req: Record<string, unknown>): Promise<string> {
+    const request = req as unknown as Request;
+    return super.getTracker({ ip: sourceIpOf(request) ?? request.socket?.remoteAddress ?? 'unknown' });
+  }
+
   protected async throwThrottlingException(context: ExecutionContext, detail: ThrottlerLimitDetail): Promise<void> {
     context.switchToHttp().getResponse<Response>().setHeader('Retry-After', String(detail.timeToBlockExpire));
     return super.throwThrottlingException(context, detail);

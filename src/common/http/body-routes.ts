@@ -1,0 +1,19 @@
+import type { Request } from 'express';
+
+/**
+ * Routes whose body is authenticated by its bytes (n8n callbacks, and the signature test
+ * endpoint): read with CALLBACK_BODY_LIMIT, never parsed before the signature guard ran.
+ * Every other route (the admin API) is read with BODY_LIMIT.
+ */
+export const CALLBACK_PATH_PREFIXES = ['/api/v1/webhooks/n8n/', '/api/v1/webhooks/test'] as const;
+
+/** The request path without its query string. */
+export function requestPath(req: Pick<Request, 'originalUrl' | 'url'>): string {
+  return (req.originalUrl ?? req.url ?? '').split('?')[0];
+}
+
+/** Express matches routes case-insensitively, so this does too. */
+export function isCallbackPath(path: string): boolean {
+  const p = path.toLowerCase();
+  return CALLBACK_PATH_PREFIXES.some((prefix) => p.startsWith(prefix.endsWith('/') ? prefix : `${prefix}/`) || p === prefix);
+}
