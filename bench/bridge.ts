@@ -7,10 +7,10 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { AppModule } from '../src/app.module';
-import { configureHttpApp } from '../src/app.setup';
+import { AppModule } from '../src/app/app.module';
+import { configureHttpApp } from '../src/app/app.setup';
 import { loadConfig } from '../src/config/load-config';
-import { EventInput } from '../src/triggers/event-envelope';
+import { EventInput } from '../src/events/event-envelope';
 import { TriggerService } from '../src/triggers/trigger.service';
 
 const now = () => performance.timeOrigin + performance.now();

@@ -1,8 +1,8 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
-import { AppModule } from './app.module';
-import { configureHttpApp } from './app.setup';
+import { AppModule } from './app/app.module';
+import { configureHttpApp } from './app/app.setup';
 import { AppConfig, runsApi } from './config/app-config';
 import { ConfigValidationError } from './config/config.errors';
 import { loadConfigFromEnvironment } from './config/load-config';
@@ -19,8 +19,9 @@ function readConfig(): AppConfig {
 
 async function bootstrap(): Promise<void> {
   const config = readConfig();
+  // The role decides the root (AppModule.forRoot) and whether there is an HTTP server (here), nothing else.
   if (!runsApi(config)) {
-    // Worker role: no HTTP server, only the queue processors and the outbox relay.
+    // Worker role: no HTTP server, only the queue workers and the outbox relay.
     const context = await NestFactory.createApplicationContext(AppModule.forRoot(config), { bufferLogs: true });
     context.useLogger(context.get(Logger));
     context.enableShutdownHooks();

@@ -1,13 +1,14 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditLogService } from './audit-log.service';
 import { RetryHistory } from './retry-history.entity';
+import { RetryHistoryRepository } from './retry-history.repository';
 import { WebhookLog } from './webhook-log.entity';
+import { WebhookLogRepository } from './webhook-log.repository';
 
-@Global()
 @Module({
   imports: [TypeOrmModule.forFeature([WebhookLog, RetryHistory])],
-  providers: [AuditLogService],
-  exports: [AuditLogService, TypeOrmModule],
+  providers: [AuditLogService, WebhookLogRepository, RetryHistoryRepository],
+  exports: [AuditLogService, WebhookLogRepository, RetryHistoryRepository, TypeOrmModule],
 })
 export class AuditModule {}

@@ -1,7 +1,10 @@
-import { DynamicModule, Module, Provider } from '@nestjs/common';
-import { AppConfig, runsWorker } from '../config/app-config';
-import { AlertingModule } from '../operations/alerts/alerting.module';
-import { CircuitBreakerModule } from './circuit-breaker.module';
+import { Module } from '@nestjs/common';
+import { AlertingModule } from '../alerts/alerting.module';
+import { AuditModule } from '../audit/audit.module';
+import { CircuitBreakerModule } from '../circuit-breaker/circuit-breaker.module';
+import { MetricsModule } from '../metrics/metrics.module';
+import { OutboxModule } from '../outbox/outbox.module';
+import { SecurityModule } from '../security/security.module';
 import { DeliveryClaimsService } from './delivery-claims.service';
 import { DeliveryRecorderService } from './delivery-recorder.service';
 import { DeliveryProcessor } from './delivery.processor';
@@ -9,12 +12,17 @@ import { DeliveryService } from './delivery.service';
 import { DeliveryWorker } from './delivery.worker';
 import { HttpSenderService } from './http-sender.service';
 
-/** Signs and sends queued events to n8n. The worker only runs in the `all` and `worker` roles. */
-@Module({})
-export class DeliveryModule {
-  static forRoot(config: AppConfig): DynamicModule {
-    const providers: Provider[] = [DeliveryService, DeliveryClaimsService, DeliveryProcessor, HttpSenderService, DeliveryRecorderService];
-    if (runsWorker(config)) providers.push(DeliveryWorker);
-    return { module: DeliveryModule, imports: [CircuitBreakerModule, AlertingModule], providers, exports: [DeliveryService, DeliveryRecorderService] };
-  }
-}
+/** Signs and sends queued events to n8n: one attempt, from claim to record. Run by DeliveryWorkerModule. */
+@Module({
+  imports: [OutboxModule, AuditModule, SecurityModule, CircuitBreakerModule, AlertingModule, MetricsModule],
+  providers: [DeliveryService, DeliveryClaimsService, DeliveryProcessor, HttpSenderService, DeliveryRecorderService],
+  exports: [DeliveryService, DeliveryRecorderService, DeliveryProcessor],
+})
+export class DeliveryModule {}
+
+/** The BullMQ worker of the delivery queue; imported by the worker root only (roles `all` and `worker`). */
+@Module({
+  imports: [DeliveryModule],
+  providers: [DeliveryWorker],
+})
+export class DeliveryWorkerModule {}

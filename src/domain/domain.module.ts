@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AdminAuthModule } from '../common/guards/admin-auth.module';
 import { DemoController } from './demos/demo.controller';
 import { Demo } from './demos/demo.entity';
 import { DemoService } from './demos/demo.service';
@@ -16,9 +17,12 @@ import { WorkflowExecution } from './workflow-executions/workflow-execution.enti
 
 const SERVICES = [LeadService, DemoService, VideoService, OutreachEmailService];
 
-/** The lead-generation domain: entities, their services (transactional writes) and the internal REST API `/api/v1/*`. */
+/**
+ * The lead-generation domain: entities, their services (transactional writes) and the internal REST API `/api/v1/*`.
+ * The events its writes raise are born in triggers (TypeORM subscribers), which imports domain, never the reverse.
+ */
 @Module({
-  imports: [TypeOrmModule.forFeature([Lead, Demo, Video, OutreachEmail, WorkflowExecution])],
+  imports: [TypeOrmModule.forFeature([Lead, Demo, Video, OutreachEmail, WorkflowExecution]), AdminAuthModule],
   controllers: [LeadController, DemoController, VideoController, OutreachEmailController],
   providers: SERVICES,
   exports: [TypeOrmModule, ...SERVICES],

@@ -1,7 +1,7 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService } from '@nestjs/terminus';
-import { CircuitBreakerHealth } from '../delivery/circuit-breaker.health';
+import { CircuitBreakerHealth } from '../circuit-breaker/circuit-breaker.health';
 import { DependencyIndicators } from './health.indicators';
 
 @ApiTags('health')

@@ -3,6 +3,7 @@ import { HealthIndicatorService } from '@nestjs/terminus';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Redis } from 'ioredis';
 import { DataSource } from 'typeorm';
+import { withTimeout } from '../common/async/with-timeout';
 import { REDIS } from '../redis/redis.module';
 
 const CHECK_TIMEOUT_MS = 2000;
@@ -34,16 +35,6 @@ export class DependencyIndicators {
       return indicator.down({ latency_ms: Math.round(performance.now() - started), message: describe(error) });
     }
   }
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout;
-  return Promise.race([
-    promise,
-    new Promise<T>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
 }
 
 function describe(error: unknown): string {

@@ -1,38 +1,26 @@
-import { BullModule } from '@nestjs/bullmq';
-import { DynamicModule, Module, Provider } from '@nestjs/common';
+import { Module } from '@nestjs/common';
+import { AuditModule } from '../audit/audit.module';
+import { CircuitBreakerModule } from '../circuit-breaker/circuit-breaker.module';
 import { AdminAuthModule } from '../common/guards/admin-auth.module';
-import { ThrottlingModule } from '../common/throttling/throttling.module';
-import { AppConfig, runsWorker } from '../config/app-config';
-import { CircuitBreakerModule } from '../delivery/circuit-breaker.module';
-import { MAINTENANCE_QUEUE } from '../queue/queue.constants';
-import { bullBoardImports } from './bull-board/bull-board.imports';
-import { CleanupService } from './cleanup.service';
+import { OutboxModule } from '../outbox/outbox.module';
+import { QueueModule } from '../queue/queue.module';
 import { DeliveriesController } from './deliveries.controller';
 import { DeliveryActionsService } from './delivery-actions.service';
 import { DeliveryQueryService } from './delivery-query.service';
 import { QueueStatsService } from './queue-stats.service';
 import { QueueController } from './queue.controller';
 import { ReplayService } from './replay.service';
-import { MaintenanceQueueService } from './retention/maintenance-queue.service';
-import { RetentionWorker } from './retention/retention.worker';
+import { RetentionModule } from './retention/retention.module';
 
 /**
- * Running the pipeline: the admin API under /api/v1/webhooks/queue, Bull Board at /admin/queues,
- * the incoming rate limit (ThrottlingModule), the admin authentication limiter (AdminAuthModule,
- * global: AdminTokenGuard needs it wherever it is used) and the daily retention job (worker role).
- * Metrics live in MetricsModule, the circuit breaker in delivery/, alerts in operations/alerts.
+ * Running the pipeline: the admin API under /api/v1/webhooks/queue (stats, deliveries, replay,
+ * cleanup). Bull Board (`bull-board/bull-board.imports.ts`) and the retention worker
+ * (RetentionWorkerModule) are mounted by the API and worker roots. Metrics live in metrics/,
+ * the circuit breaker in circuit-breaker/, alerts in alerts/.
  */
-@Module({})
-export class OperationsModule {
-  static forRoot(config: AppConfig): DynamicModule {
-    const providers: Provider[] = [QueueStatsService, DeliveryQueryService, DeliveryActionsService, ReplayService, CleanupService, MaintenanceQueueService];
-    if (runsWorker(config)) providers.push(RetentionWorker);
-    return {
-      module: OperationsModule,
-      imports: [BullModule.registerQueue({ name: MAINTENANCE_QUEUE }), CircuitBreakerModule, ThrottlingModule, AdminAuthModule, ...bullBoardImports(config)],
-      controllers: [QueueController, DeliveriesController],
-      providers,
-      exports: [CleanupService, MaintenanceQueueService],
-    };
-  }
-}
+@Module({
+  imports: [QueueModule, OutboxModule, AuditModule, CircuitBreakerModule, AdminAuthModule, RetentionModule],
+  controllers: [QueueController, DeliveriesController],
+  providers: [QueueStatsService, DeliveryQueryService, DeliveryActionsService, ReplayService],
+})
+export class OperationsModule {}

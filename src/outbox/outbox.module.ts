@@ -1,13 +1,15 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { QueueModule } from '../queue/queue.module';
+import { DeliveryRepository } from './delivery.repository';
 import { OutboxEvent } from './outbox-event.entity';
 import { OutboxPublisher } from './outbox-publisher.service';
 import { OutboxRelayService } from './outbox-relay.service';
 import { OutboxService } from './outbox.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([OutboxEvent])],
-  providers: [OutboxService, OutboxPublisher, OutboxRelayService],
-  exports: [OutboxService, OutboxPublisher, OutboxRelayService, TypeOrmModule],
+  imports: [TypeOrmModule.forFeature([OutboxEvent]), QueueModule],
+  providers: [OutboxService, OutboxPublisher, OutboxRelayService, DeliveryRepository],
+  exports: [OutboxService, OutboxPublisher, OutboxRelayService, DeliveryRepository, TypeOrmModule],
 })
 export class OutboxModule {}

@@ -1,5 +1,5 @@
 import { BullModule } from '@nestjs/bullmq';
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { DELIVERY_QUEUE } from './queue.constants';
 import { bullConnection } from './queue.connection';
@@ -9,7 +9,6 @@ import { WebhookQueueService } from './webhook-queue.service';
  * The BullMQ priority queue of outgoing webhooks. Producers fail fast while Redis is down
  * (no offline queue): the outbox relay publishes what could not be queued once it is back.
  */
-@Global()
 @Module({
   imports: [
     BullModule.forRootAsync({

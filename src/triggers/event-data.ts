@@ -6,14 +6,3 @@ export { toDemoResponse as demoData } from '../domain/demos/dto/demo-response.dt
 export { toOutreachEmailResponse as emailData } from '../domain/emails/dto/outreach-email-response.dto';
 export { toLeadResponse as leadData } from '../domain/leads/dto/lead-response.dto';
 export { toVideoResponse as videoData } from '../domain/videos/dto/video-response.dto';
-
-export interface WorkflowErrorData {
-  workflow_id: string;
-  execution_id?: string | null;
-  lead_id?: string | null;
-  node?: string | null;
-  error_message: string;
-  severity: 'warning' | 'error' | 'critical';
-  /** Where the error was raised: an n8n error-notification callback, or a service of this backend. */
-  source: string;
-}

@@ -5,10 +5,11 @@ import type { Demo } from '../domain/demos/demo.entity';
 import type { OutreachEmail } from '../domain/emails/outreach-email.entity';
 import { Lead } from '../domain/leads/lead.entity';
 import type { Video } from '../domain/videos/video.entity';
+import type { EventPriority, EventType } from '../events/event-catalog';
+import type { EventEnvelope, EventInput } from '../events/event-envelope';
+import type { WorkflowErrorData } from '../events/payloads';
 import { OutboxService } from '../outbox/outbox.service';
-import type { EventPriority, EventType } from './event-catalog';
-import { demoData, emailData, leadData, videoData, WorkflowErrorData } from './event-data';
-import type { EventEnvelope, EventInput } from './event-envelope';
+import { demoData, emailData, leadData, videoData } from './event-data';
 
 export interface EmitOptions {
   /** Joins the caller's transaction: the event is recorded with the change and sent only if it commits. */

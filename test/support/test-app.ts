@@ -4,11 +4,13 @@ import { getDataSourceToken } from '@nestjs/typeorm';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { DataSource } from 'typeorm';
-import { AppModule } from '../../src/app.module';
-import { configureHttpApp } from '../../src/app.setup';
+import { AppModule } from '../../src/app/app.module';
+import { configureHttpApp } from '../../src/app/app.setup';
+import { ThrottlingModule } from '../../src/common/throttling/throttling.module';
 import { AppConfig } from '../../src/config/app-config';
 import { loadConfig } from '../../src/config/load-config';
 import { closeRedisClient } from '../../src/redis/redis.module';
+import { SecurityModule } from '../../src/security/security.module';
 import { createTestDatabase, TestDatabase } from './test-database';
 
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -40,14 +42,16 @@ export interface TestApp {
 
 /**
  * Boots the real app (migrations included) on its own fresh database and Redis prefix.
- * `controllers` adds test-only routes (e.g. to exercise a guard) to the app under test.
+ * `controllers` adds test-only routes (e.g. to exercise a guard) to the app under test; they sit
+ * in the test root module, which imports what their guards need (signature guard, rate limit).
  */
 export async function startTestApp(env: Record<string, string | undefined> = {}, options: { controllers?: Type[] } = {}): Promise<TestApp> {
   const db = await createTestDatabase();
   const config = loadConfig(baseTestEnv({ DATABASE_URL: db.url, ...env }));
   let app: INestApplication | undefined;
   try {
-    const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(config)], controllers: options.controllers ?? [] }).compile();
+    const guards = options.controllers ? [SecurityModule, ThrottlingModule] : [];
+    const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(config), ...guards], controllers: options.controllers ?? [] }).compile();
     app = moduleRef.createNestApplication({ bodyParser: false, bufferLogs: true });
     configureHttpApp(app, config);
     await app.init();

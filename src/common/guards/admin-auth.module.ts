@@ -1,12 +1,11 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { AuthFailureLimiter } from './auth-failure-limiter.service';
 
 /**
- * Makes the admin authentication limiter injectable everywhere: AdminTokenGuard is used by
- * controllers of several modules (admin API, queue API, /metrics), and Bull Board's Basic-auth
- * middleware needs the same limiter. Global, like ThrottlingModule.
+ * The admin authentication limiter: AdminTokenGuard is used by controllers of several modules
+ * (admin API, queue API, /metrics), and Bull Board's Basic-auth middleware needs the same limiter.
+ * A module with admin controllers imports this module.
  */
-@Global()
 @Module({
   providers: [AuthFailureLimiter],
   exports: [AuthFailureLimiter],

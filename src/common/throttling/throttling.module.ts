@@ -1,4 +1,4 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { Redis } from 'ioredis';
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
@@ -9,11 +9,11 @@ import { RedisThrottlerStorage } from './redis-throttler.storage';
 const MINUTE_MS = 60_000;
 
 /**
- * Registers @nestjs/throttler once (global) with the `incoming` throttler: INCOMING_RATE_LIMIT_PER_MINUTE
+ * Registers @nestjs/throttler with the `incoming` throttler: INCOMING_RATE_LIMIT_PER_MINUTE
  * per source address (0 = off), counted in Redis. Nothing is limited unless a route uses
- * `@IncomingRateLimit()` (no global guard: the admin API and health checks are not throttled).
+ * `@IncomingRateLimit()` (no global guard: the admin API and health checks are not throttled);
+ * a module whose controllers use it imports this module.
  */
-@Global()
 @Module({
   imports: [
     ThrottlerModule.forRootAsync({

@@ -3,19 +3,18 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { EntityChanges, EntityCrudService } from '../common/entity-crud.service';
 import { assertLeadExists, assertSiblingExists } from '../common/references';
-import { TriggerService } from '../../triggers/trigger.service';
 import { Video } from '../videos/video.entity';
 import { OutreachEmail } from './outreach-email.entity';
 
 export const MAX_EMAIL_ERROR_LENGTH = 10_000;
 
-/** Outreach emails belong to a lead (fixed at creation) and optionally present a video of that lead. */
+/**
+ * Outreach emails belong to a lead (fixed at creation) and optionally present a video of that lead.
+ * Status changes raise email_sent / email_failed through OutreachEmailSubscriber (src/triggers), in the same transaction.
+ */
 @Injectable()
 export class OutreachEmailService extends EntityCrudService<OutreachEmail> {
-  constructor(
-    @InjectDataSource() dataSource: DataSource,
-    private readonly triggers: TriggerService,
-  ) {
+  constructor(@InjectDataSource() dataSource: DataSource) {
     super(dataSource, OutreachEmail, 'OutreachEmail');
   }
 
@@ -33,20 +32,6 @@ export class OutreachEmailService extends EntityCrudService<OutreachEmail> {
     return this.modify(id, manager, (email) => {
       email.status = 'failed';
       email.error = error.slice(0, MAX_EMAIL_ERROR_LENGTH);
-    });
-  }
-
-  /**
-   * Every status change (markSent, markFailed, PATCH) raises email_sent / email_failed in the
-   * same transaction: the pattern for internal services that raise events through TriggerService.
-   */
-  protected override modify(id: string, manager: EntityManager | undefined, change: (email: OutreachEmail, m: EntityManager) => void | Promise<void>) {
-    return super.modify(id, manager, async (email, m) => {
-      const before = email.status;
-      await change(email, m);
-      if (email.status === before) return;
-      if (email.status === 'sent') await this.triggers.emailSent(email, { manager: m });
-      if (email.status === 'failed') await this.triggers.emailFailed(email, { manager: m });
     });
   }
 

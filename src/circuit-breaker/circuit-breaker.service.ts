@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { hashedKey } from '../redis/hashed-key';
 import { REDIS } from '../redis/redis.module';
 import { ADMIT_SCRIPT, FAILURE_SCRIPT, SUCCESS_SCRIPT } from './circuit-breaker.scripts';
 
@@ -163,7 +163,7 @@ export class CircuitBreakerService {
   }
 
   private key(target: string): string {
-    return `${this.prefix}${createHash('sha256').update(target).digest('hex').slice(0, 32)}`;
+    return hashedKey(this.prefix, target);
   }
 }
 

@@ -20,13 +20,6 @@ export type EventType = (typeof EVENT_TYPES)[number];
 
 export type EventPriority = 0 | 1 | 2 | 3;
 
-export const PRIORITY_NAMES: Record<EventPriority, string> = {
-  0: 'normal',
-  1: 'high',
-  2: 'urgent',
-  3: 'critical',
-};
-
 export const DEFAULT_PRIORITY: Record<EventType, EventPriority> = {
   lead_scraped: 0,
   lead_qualified: 0,

@@ -1,8 +1,7 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { CircuitBreakerService } from './circuit-breaker.service';
 
 /** The per-target circuit breaker, shared by delivery (worker), the admin API, health and metrics. */
-@Global()
 @Module({
   providers: [CircuitBreakerService],
   exports: [CircuitBreakerService],

@@ -1,10 +1,10 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { APP_CONFIG, AppConfig } from '../../config/app-config';
-import { REDIS } from '../../redis/redis.module';
-import type { WorkflowErrorData } from '../../triggers/event-data';
-import { TriggerService } from '../../triggers/trigger.service';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { hashedKey } from '../redis/hashed-key';
+import { REDIS } from '../redis/redis.module';
+import type { WorkflowErrorData } from '../events/payloads';
+import { TriggerService } from '../triggers/trigger.service';
 import { ALERT_SOURCE, isAlertPayload } from './alert-target';
 
 export type AlertKind = 'delivery_failed' | 'circuit_open';
@@ -94,7 +94,7 @@ export class AlertService {
 
   /** SET NX with the window as TTL: true for the first caller of the window, in any process. */
   private async firstInWindow(kind: AlertKind, target: string): Promise<boolean> {
-    const key = `${this.prefix}${kind}:${createHash('sha256').update(target).digest('hex').slice(0, 32)}`;
+    const key = hashedKey(`${this.prefix}${kind}:`, target);
     const reply = await this.redis.set(key, new Date().toISOString(), 'PX', this.config.alerts.dedupWindowMs, 'NX');
     return reply === 'OK';
   }

@@ -4,10 +4,10 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
 import type { Server } from 'node:http';
 import { Logger } from 'nestjs-pino';
-import { applyServerLimits } from './common/http/http-server-limits';
-import { RequestBodyInterceptor } from './common/http/request-body.interceptor';
-import { createValidationPipe } from './common/pipes/validation.pipe';
-import { AppConfig } from './config/app-config';
+import { applyServerLimits } from '../common/http/http-server-limits';
+import { RequestBodyInterceptor } from '../common/http/request-body.interceptor';
+import { createValidationPipe } from '../common/pipes/validation.pipe';
+import { AppConfig } from '../config/app-config';
 
 /**
  * HTTP-level setup shared by `main.ts` and the e2e tests, so both serve the same app. Call it

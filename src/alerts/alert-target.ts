@@ -1,6 +1,6 @@
-import type { AppConfig } from '../../config/app-config';
-import type { EventType } from '../../triggers/event-catalog';
-import { targetUrl } from '../../triggers/event-targets';
+import type { AppConfig } from '../config/app-config';
+import type { EventType } from '../events/event-catalog';
+import { targetUrl } from '../events/event-targets';
 
 /** `data.source` of the workflow_error events the bridge raises about itself (alerts). */
 export const ALERT_SOURCE = 'webhook-bridge';

@@ -1,4 +1,0 @@
-export * from './app-config';
-export * from './config.errors';
-export * from './config.module';
-export * from './load-config';
