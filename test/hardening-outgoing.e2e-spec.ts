@@ -5,7 +5,7 @@ import { AddressInfo, createServer as createTcpServer, Server as TcpServer, Sock
 import { AuditLogService } from '../src/audit/audit-log.service';
 import { AttemptRecord, DeliveryRecorderService } from '../src/delivery/delivery-recorder.service';
 import { WebhookQueueService } from '../src/queue/webhook-queue.service';
-import { EventInput } from '../src/triggers/event-envelope';
+import { EventInput } from '../src/events/event-envelope';
 import { TriggerService } from '../src/triggers/trigger.service';
 import { spawnBridge, startApiWithWorkers } from './support/bridge-process';
 import { CALLBACKS, postSigned } from './support/callbacks';

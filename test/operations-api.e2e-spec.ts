@@ -3,7 +3,7 @@ import request from 'supertest';
 import { MAINTENANCE_QUEUE, RETENTION_JOB, RETENTION_SCHEDULER_ID } from '../src/queue/queue.constants';
 import { WebhookQueueService } from '../src/queue/webhook-queue.service';
 import { MaintenanceQueueService } from '../src/operations/retention/maintenance-queue.service';
-import { EventType } from '../src/triggers/event-catalog';
+import { EventType } from '../src/events/event-catalog';
 import { TriggerService } from '../src/triggers/trigger.service';
 import { ReceivedRequest, Reply, TestReceiver } from './support/receiver';
 import { startTestApp, TEST_ADMIN_TOKEN, TestApp } from './support/test-app';

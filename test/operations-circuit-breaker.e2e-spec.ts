@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { loadConfig } from '../src/config/load-config';
-import { CircuitBreakerService } from '../src/delivery/circuit-breaker.service';
+import { CircuitBreakerService } from '../src/circuit-breaker/circuit-breaker.service';
 import { closeRedisClient } from '../src/redis/redis.module';
 import { baseTestEnv, deleteRedisPrefix, TEST_REDIS_URL } from './support/test-app';
 import { waitFor } from './support/wait';

@@ -2,7 +2,7 @@ import { Controller, HttpCode, INestApplication, Post, UseGuards } from '@nestjs
 import { createServer } from 'node:net';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
-import { CircuitBreakerService } from '../src/delivery/circuit-breaker.service';
+import { CircuitBreakerService } from '../src/circuit-breaker/circuit-breaker.service';
 import { MetricsService } from '../src/metrics/metrics.service';
 import { WebhookSignatureGuard } from '../src/security/webhook-signature.guard';
 import { TriggerService } from '../src/triggers/trigger.service';

@@ -5,7 +5,7 @@ import { DataSource } from 'typeorm';
 import { IncomingRateLimit } from '../src/common/throttling/incoming-rate-limit.guard';
 import { MetricsService } from '../src/metrics/metrics.service';
 import { WebhookQueueService } from '../src/queue/webhook-queue.service';
-import { EventType } from '../src/triggers/event-catalog';
+import { EventType } from '../src/events/event-catalog';
 import { TriggerService } from '../src/triggers/trigger.service';
 import { TestReceiver } from './support/receiver';
 import { startTestApp, TEST_ADMIN_TOKEN, TestApp } from './support/test-app';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { WebhookQueueService } from '../src/queue/webhook-queue.service';
-import { EventInput } from '../src/triggers/event-envelope';
+import { EventInput } from '../src/events/event-envelope';
 import { TriggerService } from '../src/triggers/trigger.service';
 import { ApiWithWorkers, startApiWithWorkers } from './support/bridge-process';
 import { TestReceiver } from './support/receiver';

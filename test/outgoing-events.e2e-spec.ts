@@ -212,4 +212,16 @@ describe('outgoing events', () => {
     expect(failure.body).toMatchObject({ priority: 2, data: { error: 'mailbox unavailable', email: { status: 'failed' } } });
     expect((await outboxFor(sent.id)).map((r) => r.eventType)).toEqual(['email_sent']);
   });
+
+  it('an email created with a final status raises nothing; a later status change (update, as PATCH does) raises its event', async () => {
+    const emails = t.app.get(OutreachEmailService);
+    const lead = await leads().save(leads().create(leadInput({ email: 'owner@shop.example' })));
+    const bornSent = await emails.create({ leadId: lead.id, toAddress: 'owner@shop.example', status: 'sent' });
+    const bornFailed = await emails.create({ leadId: lead.id, toAddress: 'owner@shop.example', status: 'failed', error: 'bounced' });
+    expect(await outboxFor(bornSent.id)).toHaveLength(0);
+    expect(await outboxFor(bornFailed.id)).toHaveLength(0);
+    await emails.update(bornFailed.id, { status: 'sent' });
+    await emails.update(bornFailed.id, { subject: 'Still sent' }); // no status change: nothing new
+    expect((await outboxFor(bornFailed.id)).map((r) => r.eventType)).toEqual(['email_sent']);
+  });
 });

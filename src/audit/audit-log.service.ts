@@ -1,13 +1,8 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { EntityManager, Repository } from 'typeorm';
-import { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { BatcherClosedError, MicroBatcher } from '../common/batching/micro-batcher';
 import { isRowFailure, loggableError, refusalNote, writeRetryDelay } from '../common/batching/write-failures';
 import { sanitizeJson, sanitizeNullableText, sanitizeText, TEXT_LIMITS } from '../common/text/sanitize-text';
-import { WebhookLog } from './webhook-log.entity';
-
-export type WebhookLogInput = Omit<Partial<WebhookLog>, 'id' | 'createdAt'> & Pick<WebhookLog, 'direction' | 'endpoint' | 'outcome'>;
+import { NewWebhookLog, WebhookLogRepository } from './webhook-log.repository';
 
 /** Tries while the database is unreachable before a grouped row is given up (logged). */
 const UNAVAILABLE_ATTEMPTS = 5;
@@ -16,21 +11,22 @@ const DRAIN_MS = 10_000;
 const INT_MAX = 2_147_483_647;
 
 /**
- * Writes the `webhook_logs` audit trail. Every text is made storable and bounded first (see
- * sanitize-text.ts: bodies 8 KB, reasons 2000 chars, other fields 1 KB); callers pass headers
- * already redacted. Rows written with `recordSafely` are grouped into multi-row inserts; a group
+ * Writes the incoming rows of the `webhook_logs` audit trail (callbacks, refusals; outgoing rows
+ * come from the delivery recorder, through the same WebhookLogRepository). Every text is made
+ * storable and bounded first (see sanitize-text.ts: bodies 8 KB, reasons 2000 chars, other fields
+ * 1 KB); callers pass headers already redacted. Rows written with `recordSafely` are grouped into multi-row inserts; a group
  * Postgres refuses is split until the refused row is alone, which is then written reduced
  * (ids, status, outcome; texts replaced by a note) or logged, so it never costs the others.
  */
 @Injectable()
 export class AuditLogService implements OnModuleDestroy, BeforeApplicationShutdown {
   private readonly logger = new Logger(AuditLogService.name);
-  private readonly batcher: MicroBatcher<Partial<WebhookLog>, void>;
+  private readonly batcher: MicroBatcher<NewWebhookLog, void>;
 
-  constructor(@InjectRepository(WebhookLog) private readonly logs: Repository<WebhookLog>) {
-    this.batcher = new MicroBatcher<Partial<WebhookLog>, void>(
+  constructor(private readonly logs: WebhookLogRepository) {
+    this.batcher = new MicroBatcher<NewWebhookLog, void>(
       async (rows) => {
-        await insertRows(this.logs.manager, rows);
+        await this.logs.insertMany(rows);
         return rows.map(() => undefined);
       },
       {
@@ -48,17 +44,11 @@ export class AuditLogService implements OnModuleDestroy, BeforeApplicationShutdo
     );
   }
 
-  /** Inserts one row now, inside `manager`'s transaction when given. */
-  async record(entry: WebhookLogInput, manager?: EntityManager): Promise<void> {
-    const repo = manager ? manager.getRepository(WebhookLog) : this.logs;
-    await repo.insert(normalise(entry) as QueryDeepPartialEntity<WebhookLog>);
-  }
-
   /**
    * Queues the row for the next grouped insert; a failure is logged instead of thrown: for
    * paths where auditing must not change the answer.
    */
-  async recordSafely(entry: WebhookLogInput): Promise<void> {
+  async recordSafely(entry: NewWebhookLog): Promise<void> {
     try {
       await this.batcher.submit(normalise(entry));
     } catch (error) {
@@ -81,8 +71,8 @@ export class AuditLogService implements OnModuleDestroy, BeforeApplicationShutdo
   }
 
   /** The row was refused alone: inserted again without anything that could have caused it. */
-  private async insertReduced(row: Partial<WebhookLog>, error: unknown): Promise<void> {
-    await insertRows(this.logs.manager, [reduced(row, error)]);
+  private async insertReduced(row: NewWebhookLog, error: unknown): Promise<void> {
+    await this.logs.insertMany([reduced(row, error)]);
     this.logger.warn(
       { err: loggableError(error), endpoint: row.endpoint, outcome: row.outcome, delivery_id: row.deliveryId },
       'The database refused a webhook_logs row; written without its texts',
@@ -90,45 +80,8 @@ export class AuditLogService implements OnModuleDestroy, BeforeApplicationShutdo
   }
 }
 
-/**
- * One multi-row INSERT with one array parameter per column (unnest): the statement text and the
- * parameter count stay the same whatever the batch size, and no ORM work per row. Columns left
- * out take their defaults (id, method 'POST', request_headers '{}', created_at).
- */
-async function insertRows(manager: EntityManager, rows: Partial<WebhookLog>[]): Promise<void> {
-  const col = <T>(pick: (row: Partial<WebhookLog>) => T | null | undefined) => rows.map((row) => pick(row) ?? null);
-  await manager.query(
-    `INSERT INTO webhook_logs (direction, delivery_id, event_type, entity_type, entity_id, endpoint, method, attempt,
-        request_headers, request_body, response_status, response_body, duration_ms, outcome, reason, source_ip)
-      SELECT v.direction, v.delivery_id, v.event_type, v.entity_type, v.entity_id, v.endpoint, COALESCE(v.method, 'POST'), v.attempt,
-        COALESCE(v.headers, '{}'::jsonb), v.body, v.status, v.response, v.duration_ms, v.outcome, v.reason, v.source_ip
-      FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::int[],
-          $9::jsonb[], $10::text[], $11::int[], $12::text[], $13::int[], $14::text[], $15::text[], $16::text[])
-        AS v(direction, delivery_id, event_type, entity_type, entity_id, endpoint, method, attempt,
-          headers, body, status, response, duration_ms, outcome, reason, source_ip)`,
-    [
-      col((r) => r.direction),
-      col((r) => r.deliveryId),
-      col((r) => r.eventType),
-      col((r) => r.entityType),
-      col((r) => r.entityId),
-      col((r) => r.endpoint),
-      col((r) => r.method),
-      col((r) => r.attempt),
-      col((r) => (r.requestHeaders ? JSON.stringify(r.requestHeaders) : null)),
-      col((r) => r.requestBody),
-      col((r) => r.responseStatus),
-      col((r) => r.responseBody),
-      col((r) => r.durationMs),
-      col((r) => r.outcome),
-      col((r) => r.reason),
-      col((r) => r.sourceIp),
-    ],
-  );
-}
-
 /** The row with every text Postgres can store, bounded. Fields left out stay left out (column defaults). */
-function normalise(entry: WebhookLogInput): Partial<WebhookLog> {
+function normalise(entry: NewWebhookLog): NewWebhookLog {
   const field = (value: string | null | undefined) => (value === undefined ? undefined : sanitizeNullableText(value, TEXT_LIMITS.field));
   return {
     ...entry,
@@ -141,14 +94,14 @@ function normalise(entry: WebhookLogInput): Partial<WebhookLog> {
     entityId: field(entry.entityId),
     sourceIp: field(entry.sourceIp),
     requestHeaders: entry.requestHeaders === undefined ? undefined : sanitizeJson(entry.requestHeaders),
-    requestBody: truncate(entry.requestBody),
-    responseBody: truncate(entry.responseBody),
+    requestBody: sanitizeNullableText(entry.requestBody, TEXT_LIMITS.body),
+    responseBody: sanitizeNullableText(entry.responseBody, TEXT_LIMITS.body),
     reason: entry.reason === undefined ? undefined : sanitizeNullableText(entry.reason, TEXT_LIMITS.reason),
   };
 }
 
 /** Only what identifies the row and its outcome: texts replaced by a note, numbers dropped unless in range. */
-function reduced(row: Partial<WebhookLog>, error: unknown): Partial<WebhookLog> {
+function reduced(row: NewWebhookLog, error: unknown): NewWebhookLog {
   const inRange = (n: number | null | undefined) => (typeof n === 'number' && Number.isInteger(n) && n >= 0 && n <= INT_MAX ? n : null);
   return {
     direction: row.direction,
@@ -163,9 +116,4 @@ function reduced(row: Partial<WebhookLog>, error: unknown): Partial<WebhookLog> 
     responseStatus: inRange(row.responseStatus),
     reason: refusalNote(error),
   };
-}
-
-/** A body as stored: storable, at most 8 KB (kept for callers of the old helper; see sanitize-text.ts). */
-export function truncate(value: string | null | undefined, max: number = TEXT_LIMITS.body): string | null {
-  return sanitizeNullableText(value, max);
 }

@@ -1,17 +1,20 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import { RetryHistoryRepository } from '../audit/retry-history.repository';
+import { WebhookLogRepository } from '../audit/webhook-log.repository';
 import { MicroBatcher } from '../common/batching/micro-batcher';
 import { isRowFailure, loggableError, refusalNote, writeRetryDelay } from '../common/batching/write-failures';
-import { isDatabaseUnavailable } from '../common/filters/all-exceptions.filter';
 import { sanitizeJson, sanitizeNullableText, sanitizeText, TEXT_LIMITS } from '../common/text/sanitize-text';
-import type { DeliveryStatus } from '../outbox/outbox-event.entity';
+import { isDatabaseUnavailable } from '../database/postgres-errors';
+import { DeliveryRepository } from '../outbox/delivery.repository';
+import type { AttemptStatus } from '../outbox/delivery-transitions';
 
 /** Everything one delivery attempt leaves behind: the outbox row's new state, a history row and a log row. */
 export interface AttemptRecord {
   id: string;
   attempt: number;
-  status: Extract<DeliveryStatus, 'sent' | 'retrying' | 'failed' | 'cancelled'>;
+  status: AttemptStatus;
   statusCode: number | null;
   error: string | null;
   durationMs: number;
@@ -61,10 +64,15 @@ export class DeliveryRecorderService implements OnModuleDestroy, BeforeApplicati
   private readonly logger = new Logger(DeliveryRecorderService.name);
   private readonly batcher: MicroBatcher<AttemptRecord, void>;
 
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly deliveries: DeliveryRepository,
+    private readonly history: RetryHistoryRepository,
+    private readonly logs: WebhookLogRepository,
+  ) {
     this.batcher = new MicroBatcher<AttemptRecord, void>(
       async (records) => {
-        await this.dataSource.transaction((manager) => writeAttempts(manager, records));
+        await this.dataSource.transaction((manager) => this.writeAttempts(manager, records));
         return records.map(() => undefined);
       },
       {
@@ -110,7 +118,7 @@ export class DeliveryRecorderService implements OnModuleDestroy, BeforeApplicati
   private async writeReduced(record: AttemptRecord, error: unknown): Promise<void> {
     const ids = { delivery_id: record.id, attempt: record.attempt, outcome: record.status, err: loggableError(error) };
     try {
-      await this.dataSource.transaction((manager) => writeAttempts(manager, [reduced(record, error)]));
+      await this.dataSource.transaction((manager) => this.writeAttempts(manager, [reduced(record, error)]));
       this.logger.error(ids, 'The database refused a delivery attempt record; written without its texts');
     } catch (second) {
       if (isDatabaseUnavailable(second)) throw second;
@@ -119,6 +127,42 @@ export class DeliveryRecorderService implements OnModuleDestroy, BeforeApplicati
         'The database refused a delivery attempt record, even reduced; not recorded',
       );
     }
+  }
+
+  /** The three multi-row statements of one batch, in one transaction: the rows' new state, the history, the audit log. */
+  private async writeAttempts(manager: EntityManager, records: AttemptRecord[]): Promise<void> {
+    await this.deliveries.recordAttempts(records, manager);
+    await this.history.insertMany(
+      records.map((r) => ({
+        deliveryId: r.id,
+        attempt: r.attempt,
+        outcome: r.status,
+        statusCode: r.statusCode,
+        error: r.error,
+        durationMs: r.durationMs,
+        scheduledDelayMs: r.scheduledDelayMs,
+      })),
+      manager,
+    );
+    await this.logs.insertMany(
+      records.map((r) => ({
+        direction: 'outgoing',
+        deliveryId: r.id,
+        eventType: r.eventType,
+        entityType: r.entityType,
+        entityId: r.entityId,
+        endpoint: r.targetUrl,
+        attempt: r.attempt,
+        requestHeaders: r.requestHeaders,
+        requestBody: r.requestBody,
+        responseStatus: r.statusCode,
+        responseBody: r.responseBody,
+        durationMs: r.durationMs,
+        outcome: r.status,
+        reason: r.error,
+      })),
+      manager,
+    );
   }
 }
 
@@ -154,68 +198,4 @@ function reduced(r: AttemptRecord, error: unknown): AttemptRecord {
 
 function clamp(n: number): number {
   return Number.isFinite(n) ? Math.min(INT_MAX, Math.max(0, Math.round(n))) : 0;
-}
-
-/** The three multi-row statements of one batch. */
-async function writeAttempts(manager: EntityManager, records: AttemptRecord[]): Promise<void> {
-  const col = <T>(f: (r: AttemptRecord) => T) => records.map(f);
-  await manager.query(
-    `UPDATE webhook_queue q SET
-        status = v.status::delivery_status,
-        attempts = GREATEST(q.attempts, v.attempt),
-        last_status_code = v.status_code,
-        last_error = v.error,
-        next_retry_at = CASE WHEN v.status = 'retrying' THEN now() + make_interval(secs => v.delay_ms / 1000.0) ELSE NULL END,
-        sent_at = CASE WHEN v.status = 'sent' THEN now() ELSE q.sent_at END,
-        target_url = v.target_url,
-        updated_at = now()
-      FROM unnest($1::uuid[], $2::text[], $3::int[], $4::int[], $5::text[], $6::int[], $7::text[])
-        AS v(id, status, attempt, status_code, error, delay_ms, target_url)
-      WHERE q.id = v.id`,
-    [
-      col((r) => r.id),
-      col((r) => r.status),
-      col((r) => r.attempt),
-      col((r) => r.statusCode),
-      col((r) => r.error),
-      col((r) => r.scheduledDelayMs),
-      col((r) => r.targetUrl),
-    ],
-  );
-  await manager.query(
-    `INSERT INTO webhook_retry_history (delivery_id, attempt, outcome, status_code, error, duration_ms, scheduled_delay_ms)
-      SELECT * FROM unnest($1::uuid[], $2::int[], $3::text[], $4::int[], $5::text[], $6::int[], $7::int[])`,
-    [
-      col((r) => r.id),
-      col((r) => r.attempt),
-      col((r) => r.status),
-      col((r) => r.statusCode),
-      col((r) => r.error),
-      col((r) => r.durationMs),
-      col((r) => r.scheduledDelayMs),
-    ],
-  );
-  await manager.query(
-    `INSERT INTO webhook_logs (direction, delivery_id, event_type, entity_type, entity_id, endpoint, method, attempt,
-        request_headers, request_body, response_status, response_body, duration_ms, outcome, reason)
-      SELECT 'outgoing', v.id, v.event_type, v.entity_type, v.entity_id, v.endpoint, 'POST', v.attempt,
-        v.headers, v.body, v.status_code, v.response, v.duration_ms, v.outcome, v.error
-      FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::jsonb[], $8::text[], $9::int[], $10::text[], $11::int[], $12::text[], $13::text[])
-        AS v(id, event_type, entity_type, entity_id, endpoint, attempt, headers, body, status_code, response, duration_ms, outcome, error)`,
-    [
-      col((r) => r.id),
-      col((r) => r.eventType),
-      col((r) => r.entityType),
-      col((r) => r.entityId),
-      col((r) => r.targetUrl),
-      col((r) => r.attempt),
-      col((r) => JSON.stringify(r.requestHeaders)),
-      col((r) => r.requestBody),
-      col((r) => r.statusCode),
-      col((r) => r.responseBody),
-      col((r) => r.durationMs),
-      col((r) => r.status),
-      col((r) => r.error),
-    ],
-  );
 }

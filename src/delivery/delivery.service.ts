@@ -1,21 +1,18 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { DelayedError, Job, UnrecoverableError } from 'bullmq';
-import { DataSource } from 'typeorm';
-import { sanitizeText, TEXT_LIMITS } from '../common/text/sanitize-text';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { MetricsService } from '../metrics/metrics.service';
-import { deliveryTarget } from '../operations/alerts/alert-target';
-import { AlertService } from '../operations/alerts/alert.service';
+import { deliveryTarget } from '../alerts/alert-target';
+import { AlertService } from '../alerts/alert.service';
+import { DeliveryRepository } from '../outbox/delivery.repository';
 import type { DeliveryJobData } from '../queue/queue.constants';
 import { WebhookSignerService } from '../security/webhook-signer.service';
-import type { EventType } from '../triggers/event-catalog';
-import { CircuitBreakerService } from './circuit-breaker.service';
+import { CircuitBreakerService } from '../circuit-breaker/circuit-breaker.service';
+import { attemptOutcome, isTargetFailure } from './attempt-outcome';
 import { DeliveryClaimsService } from './delivery-claims.service';
 import { DeliveryRecorderService } from './delivery-recorder.service';
 import { RetryableDeliveryError } from './delivery.errors';
-import { HttpResult, HttpSenderService } from './http-sender.service';
-import { isRetryableStatus, isSuccessStatus, parseRetryAfter, retryDelay } from './retry-policy';
+import { HttpSenderService } from './http-sender.service';
 
 export type DeliveryOutcome = 'sent' | 'skipped' | 'disabled' | 'discarded';
 
@@ -23,15 +20,12 @@ export type DeliveryOutcome = 'sent' | 'skipped' | 'disabled' | 'discarded';
 const MISSING_ROW_GRACE_MS = 60_000;
 const SIGNATURE_HEADERS = new Set(['x-webhook-signature-256', 'webhook-signature', 'authorization']);
 
-/** How much of a failed answer's body its error quotes. */
-const FAILURE_SNIPPET_CHARS = 200;
-
 /** Held deliveries come back spread over up to this long after the circuit's wait, not all at once. */
 const HOLD_SPREAD_MS = 1000;
 
 /**
- * One delivery attempt: claim the outbox row, ask the target's circuit, sign, POST, classify the
- * answer, record the attempt, and tell BullMQ what happened (return = done; RetryableDeliveryError
+ * One delivery attempt: claim the outbox row, ask the target's circuit, sign, POST, ask what the
+ * answer means (attempt-outcome.ts), record the attempt, and tell BullMQ what happened (return = done; RetryableDeliveryError
  * = retry with backoff; UnrecoverableError = permanent failure; DelayedError = held by an open
  * circuit without spending an attempt).
  */
@@ -41,7 +35,7 @@ export class DeliveryService {
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly deliveries: DeliveryRepository,
     private readonly signer: WebhookSignerService,
     private readonly http: HttpSenderService,
     private readonly recorder: DeliveryRecorderService,
@@ -73,32 +67,32 @@ export class DeliveryService {
     const headers = await this.signer.sign(body, { id, event: event.event_type, attempt });
     const result = await this.http.post(url, headers, body);
     const record = { ...base, targetUrl: url, requestHeaders: redact(headers), responseBody: result.body ?? null, durationMs: result.durationMs, statusCode: result.status ?? null };
-    const retryable = result.status === undefined || isRetryableStatus(result.status);
-    // Any non-retryable answer (2xx, or a permanent 4xx) shows the target is up.
-    if (retryable) await this.targetFailed(url);
+    // Any answer not worth a retry (2xx, or a permanent 4xx) shows the target is up.
+    if (isTargetFailure(result)) await this.targetFailed(url);
     else await this.circuit.recordSuccess(url);
 
-    if (result.status !== undefined && isSuccessStatus(result.status)) {
-      await this.recorder.record({ ...record, status: 'sent', error: null, scheduledDelayMs: null });
-      this.metrics.recordAttempt(event.event_type, 'sent', result.durationMs);
-      this.metrics.recordDeliveryEnd(event.event_type, 'sent', attempt);
-      return 'sent';
+    const outcome = attemptOutcome(result, { attempt, maxAttempts, retryDelaysMs: this.config.webhook.retryDelaysMs });
+    switch (outcome.status) {
+      case 'sent':
+        await this.recorder.record({ ...record, status: 'sent', error: null, scheduledDelayMs: null });
+        this.metrics.recordAttempt(event.event_type, 'sent', result.durationMs);
+        this.metrics.recordDeliveryEnd(event.event_type, 'sent', attempt);
+        return 'sent';
+      case 'retrying':
+        await this.recorder.record({ ...record, status: 'retrying', error: outcome.error, scheduledDelayMs: outcome.delayMs });
+        this.metrics.recordAttempt(event.event_type, 'retrying', result.durationMs);
+        throw new RetryableDeliveryError(outcome.error, result.status, outcome.delayMs);
+      case 'failed': {
+        const { error } = outcome;
+        await this.recorder.record({ ...record, status: 'failed', error, scheduledDelayMs: null });
+        this.metrics.recordAttempt(event.event_type, 'failed', result.durationMs);
+        this.metrics.recordDeliveryEnd(event.event_type, 'failed', attempt);
+        this.logger.warn({ delivery_id: id, event: event.event_type, attempt, status: result.status, error }, 'Webhook delivery failed for good');
+        await this.alerts.deliveryFailed({ id, eventType: event.event_type, target: url, error, attempts: attempt, payload: event.payload });
+        if (outcome.retryable) throw new RetryableDeliveryError(`${error} (attempts exhausted)`, result.status);
+        throw new UnrecoverableError(`${error} (permanent)`);
+      }
     }
-    const error = describeFailure(result);
-    if (retryable && attempt < maxAttempts) {
-      const retryAfter = parseRetryAfter(result.headers?.['retry-after']);
-      const delay = retryDelay(attempt, this.config.webhook.retryDelaysMs, retryAfter);
-      await this.recorder.record({ ...record, status: 'retrying', error, scheduledDelayMs: delay });
-      this.metrics.recordAttempt(event.event_type, 'retrying', result.durationMs);
-      throw new RetryableDeliveryError(error, result.status, delay);
-    }
-    await this.recorder.record({ ...record, status: 'failed', error, scheduledDelayMs: null });
-    this.metrics.recordAttempt(event.event_type, 'failed', result.durationMs);
-    this.metrics.recordDeliveryEnd(event.event_type, 'failed', attempt);
-    this.logger.warn({ delivery_id: id, event: event.event_type, attempt, status: result.status, error }, 'Webhook delivery failed for good');
-    await this.alerts.deliveryFailed({ id, eventType: event.event_type, target: url, error, attempts: attempt, payload: event.payload });
-    if (retryable) throw new RetryableDeliveryError(`${error} (attempts exhausted)`, result.status);
-    throw new UnrecoverableError(`${error} (permanent)`);
   }
 
   /** Counts a failure against the target's circuit; the failure that opens it raises an alert. */
@@ -114,11 +108,7 @@ export class DeliveryService {
    */
   private async hold(job: Job<DeliveryJobData>, token: string | undefined, eventType: string, waitMs: number): Promise<never> {
     const until = Date.now() + waitMs + Math.round(Math.random() * HOLD_SPREAD_MS);
-    await this.dataSource.query(
-      `UPDATE webhook_queue SET status = $2::delivery_status, attempts = $3, next_retry_at = to_timestamp($4::float / 1000), updated_at = now()
-        WHERE id = $1 AND status = 'sending'`,
-      [job.data.id, job.attemptsMade > 0 ? 'retrying' : 'queued', job.attemptsMade, until],
-    );
+    await this.deliveries.hold(job.data.id, job.attemptsMade, until);
     this.metrics.recordAttempt(eventType, 'held', 0);
     await job.moveToDelayed(until, token);
     throw new DelayedError();
@@ -126,23 +116,11 @@ export class DeliveryService {
 
   /** A job whose row is finished does nothing; one whose row is not visible yet waits a little. */
   private async handleUnclaimed(job: Job<DeliveryJobData>, token?: string): Promise<DeliveryOutcome> {
-    const [row] = await this.dataSource.query(`SELECT status FROM webhook_queue WHERE id = $1`, [job.data.id]);
-    if (row) return 'skipped';
+    if (await this.deliveries.statusOf(job.data.id)) return 'skipped';
     if (Date.now() - job.timestamp > MISSING_ROW_GRACE_MS) return 'discarded';
     await job.moveToDelayed(Date.now() + 1000, token);
     throw new DelayedError();
   }
-}
-
-/**
- * The error stored for a failed attempt (last_error, history, log reason). It quotes what the
- * receiver sent, so it is made storable (NUL, unpaired surrogates) and bounded here, whatever
- * the sender already did.
- */
-function describeFailure(result: HttpResult): string {
-  if (result.error) return sanitizeText(result.error, TEXT_LIMITS.reason);
-  const snippet = sanitizeText((result.body ?? '').replace(/\s+/g, ' '), FAILURE_SNIPPET_CHARS);
-  return `HTTP ${result.status}${snippet ? `: ${snippet}` : ''}`;
 }
 
 /** Request headers as audited: signatures and tokens are never stored. */

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
-import { CircuitBreakerService } from '../delivery/circuit-breaker.service';
+import { RetryHistoryRepository } from '../audit/retry-history.repository';
+import { CircuitBreakerService } from '../circuit-breaker/circuit-breaker.service';
+import { DeliveryRepository } from '../outbox/delivery.repository';
 import { DELIVERY_STATUSES } from '../outbox/outbox-event.entity';
 import { DELIVERY_QUEUE } from '../queue/queue.constants';
 import { WebhookQueueService } from '../queue/webhook-queue.service';
@@ -13,7 +13,8 @@ export class QueueStatsService {
   constructor(
     private readonly queue: WebhookQueueService,
     private readonly circuits: CircuitBreakerService,
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly deliveries: DeliveryRepository,
+    private readonly history: RetryHistoryRepository,
   ) {}
 
   async stats(): Promise<QueueStatsResponse> {
@@ -32,40 +33,20 @@ export class QueueStatsService {
   }
 
   private async eventStats(): Promise<EventStats> {
-    const [rows, [oldest]] = await Promise.all([
-      this.dataSource.query(`SELECT event_type, status, count(*)::int AS n FROM webhook_queue GROUP BY event_type, status`) as Promise<
-        { event_type: string; status: string; n: number }[]
-      >,
-      this.dataSource.query(
-        `SELECT EXTRACT(EPOCH FROM now() - min(created_at))::float AS age FROM webhook_queue WHERE status IN ('pending', 'queued', 'retrying', 'sending')`,
-      ) as Promise<{ age: number | null }[]>,
-    ]);
+    const [rows, oldest] = await Promise.all([this.deliveries.countsByEventAndStatus(), this.deliveries.oldestInQueueAgeSeconds()]);
     const byStatus: Record<string, number> = Object.fromEntries(DELIVERY_STATUSES.map((s) => [s, 0]));
     const byEvent: Record<string, Record<string, number>> = {};
     for (const { event_type, status, n } of rows) {
-      byStatus[status] += n;
+      byStatus[status] = (byStatus[status] ?? 0) + n;
       (byEvent[event_type] ??= {})[status] = n;
     }
-    const age = oldest?.age === null || oldest?.age === undefined ? null : Math.max(0, Math.round(Number(oldest.age) * 1000) / 1000);
+    const age = oldest === null ? null : Math.max(0, Math.round(Number(oldest) * 1000) / 1000);
     return { by_status: byStatus, by_event: byEvent, oldest_undelivered_age_seconds: age };
   }
 
   private async throughput(): Promise<ThroughputStats> {
-    const [row] = await this.dataSource.query(
-      `SELECT
-          count(*) FILTER (WHERE outcome = 'sent' AND created_at > now() - interval '1 minute')::int AS d1,
-          count(*) FILTER (WHERE outcome IN ('retrying', 'failed') AND created_at > now() - interval '1 minute')::int AS f1,
-          count(*) FILTER (WHERE outcome = 'sent' AND created_at > now() - interval '5 minutes')::int AS d5,
-          count(*) FILTER (WHERE outcome IN ('retrying', 'failed') AND created_at > now() - interval '5 minutes')::int AS f5,
-          count(*) FILTER (WHERE outcome = 'sent')::int AS d15,
-          count(*) FILTER (WHERE outcome IN ('retrying', 'failed'))::int AS f15
-        FROM webhook_retry_history WHERE created_at > now() - interval '15 minutes'`,
-    );
-    return {
-      last_1m: { deliveries: row.d1, failures: row.f1 },
-      last_5m: { deliveries: row.d5, failures: row.f5 },
-      last_15m: { deliveries: row.d15, failures: row.f15 },
-    };
+    const counts = await this.history.recentCounts();
+    return { last_1m: counts.last1m, last_5m: counts.last5m, last_15m: counts.last15m };
   }
 
   private async circuitStats(): Promise<CircuitStats[]> {

@@ -1,20 +1,15 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { ValidationFailedError } from '../common/errors/app-errors';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { DeliveryFilter, DeliveryPosition, DeliveryRepository } from '../outbox/delivery.repository';
+import { canLeave, ReplayableStatus } from '../outbox/delivery-transitions';
 import { DeliveryActionsService } from './delivery-actions.service';
-import { REPLAYABLE_STATUSES, ReplayableStatus, ReplayDto, ReplayResponse } from './dto/replay.dto';
+import { ReplayDto, ReplayResponse } from './dto/replay.dto';
 import { ReplayTooLargeError } from './operations.errors';
 
 const BATCH = 500;
 
-interface ReplayFilter {
-  status: ReplayableStatus;
-  event?: string;
-  since?: string;
-  until?: string;
-}
+type ReplayFilter = DeliveryFilter & { status: ReplayableStatus };
 
 /**
  * Re-sends events that already finished (same delivery id, so receivers can de-duplicate), by
@@ -28,7 +23,7 @@ export class ReplayService {
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly deliveries: DeliveryRepository,
     private readonly actions: DeliveryActionsService,
   ) {}
 
@@ -42,10 +37,12 @@ export class ReplayService {
 
   private async replayIds(ids: string[], force: boolean): Promise<ReplayResponse> {
     this.checkSize(ids.length, force);
-    const rows: { id: string; status: string }[] = await this.dataSource.query(`SELECT id, status FROM webhook_queue WHERE id = ANY($1::uuid[])`, [ids]);
-    const found = new Map(rows.map((r) => [r.id, r.status]));
-    const replayable = ids.filter((id) => (REPLAYABLE_STATUSES as readonly string[]).includes(found.get(id) ?? ''));
-    const { rows: replayed } = await this.actions.requeue(replayable, REPLAYABLE_STATUSES);
+    const found = await this.deliveries.statusesOf(ids);
+    const replayable = ids.filter((id) => {
+      const status = found.get(id);
+      return status !== undefined && canLeave('replay', status);
+    });
+    const { rows: replayed } = await this.actions.requeue(replayable, 'replay');
     const done = new Set(replayed.map((r) => r.id));
     this.logger.log({ replayed: done.size, requested: ids.length }, 'Operator replayed events by id');
     return {
@@ -57,23 +54,17 @@ export class ReplayService {
   }
 
   private async replayFilter(filter: ReplayFilter, force: boolean): Promise<ReplayResponse> {
-    const { sql, params } = whereOf(filter);
-    const [{ n }] = await this.dataSource.query(`SELECT count(*)::int AS n FROM webhook_queue WHERE ${sql}`, params);
+    const n = await this.deliveries.count(filter);
     this.checkSize(n, force);
     let replayed = 0;
-    let after: [string, string] | undefined;
+    let after: DeliveryPosition | undefined;
     for (;;) {
-      const page: { id: string; at: string }[] = await this.dataSource.query(
-        `SELECT id, created_at::text AS at FROM webhook_queue WHERE ${sql}
-          ${after ? `AND (created_at, id) > ($${params.length + 1}::timestamptz, $${params.length + 2}::uuid)` : ''}
-          ORDER BY created_at, id LIMIT ${BATCH}`,
-        after ? [...params, ...after] : params,
-      );
-      if (page.length === 0) break;
-      const { rows } = await this.actions.requeue(page.map((r) => r.id), [filter.status]);
-      replayed += rows.length;
+      const page = await this.deliveries.positions(filter, BATCH, after);
       const last = page[page.length - 1];
-      after = [last.at, last.id];
+      if (!last) break;
+      const { rows } = await this.actions.requeue(page.map((r) => r.id), 'replay', [filter.status]);
+      replayed += rows.length;
+      after = last;
       if (page.length < BATCH) break;
     }
     this.logger.log({ replayed, matched: n, filter }, 'Operator replayed events by filter');
@@ -84,17 +75,4 @@ export class ReplayService {
     const max = this.config.operations.replayMaxEvents;
     if (matched > max && !force) throw new ReplayTooLargeError(matched, max);
   }
-}
-
-function whereOf(filter: ReplayFilter): { sql: string; params: unknown[] } {
-  const parts = ['status = $1::delivery_status'];
-  const params: unknown[] = [filter.status];
-  const add = (sql: string, value: unknown) => {
-    params.push(value);
-    parts.push(sql.replace('?', `$${params.length}`));
-  };
-  if (filter.event) add('event_type = ?', filter.event);
-  if (filter.since) add('created_at >= ?::timestamptz', filter.since);
-  if (filter.until) add('created_at < ?::timestamptz', filter.until);
-  return { sql: parts.join(' AND '), params };
 }

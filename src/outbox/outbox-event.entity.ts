@@ -1,5 +1,5 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryColumn, UpdateDateColumn } from 'typeorm';
-import type { EventType } from '../triggers/event-catalog';
+import type { EventType } from '../events/event-catalog';
 
 export const DELIVERY_STATUSES = ['pending', 'queued', 'sending', 'sent', 'retrying', 'failed', 'cancelled'] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];

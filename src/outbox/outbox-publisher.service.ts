@@ -1,7 +1,10 @@
-import { Injectable, Logger } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
+import { BeforeApplicationShutdown, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
 import { QueueableEvent, WebhookQueueService } from '../queue/webhook-queue.service';
+import { DeliveryRepository } from './delivery.repository';
+
+/** How long shutdown waits for publishes already started (counted from the first shutdown hook). */
+const PUBLISH_DRAIN_MS = 5000;
 
 /**
  * Moves committed outbox rows into the BullMQ queue (`jobId` = row id, so publishing twice is
@@ -9,14 +12,15 @@ import { QueueableEvent, WebhookQueueService } from '../queue/webhook-queue.serv
  * `addBulk`. A failure (Redis down) leaves the rows `pending` for the relay to pick up.
  */
 @Injectable()
-export class OutboxPublisher {
+export class OutboxPublisher implements OnModuleDestroy, BeforeApplicationShutdown {
   private readonly logger = new Logger(OutboxPublisher.name);
   private batch: QueueableEvent[] = [];
   private scheduled = false;
   private inFlight = new Set<Promise<void>>();
+  private draining?: Promise<void>;
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly deliveries: DeliveryRepository,
     private readonly queue: WebhookQueueService,
   ) {}
 
@@ -37,21 +41,39 @@ export class OutboxPublisher {
   }
 
   /** Enqueues the events and marks their rows `queued` (through `manager` when given). */
-  async publish(events: QueueableEvent[], manager: EntityManager = this.dataSource.manager): Promise<void> {
+  async publish(events: QueueableEvent[], manager?: EntityManager): Promise<void> {
     if (events.length === 0) return;
     await this.queue.enqueue(events);
-    await manager.query(
-      `UPDATE webhook_queue SET status = 'queued', published_at = now(), updated_at = now()
-        WHERE id = ANY($1::uuid[]) AND status = 'pending'`,
-      [events.map((e) => e.id)],
-    );
+    await this.deliveries.markQueued(events.map((e) => e.id), manager);
   }
 
-  /** Waits for publishes already started (used at shutdown and by tests). */
+  /** Shutdown has begun: rows committed in the last tick still reach the queue, within PUBLISH_DRAIN_MS. */
+  onModuleDestroy(): void {
+    this.draining ??= this.settleWithin(PUBLISH_DRAIN_MS);
+  }
+
+  /** Runs before the queue and the database connections close (their onApplicationShutdown). */
+  async beforeApplicationShutdown(): Promise<void> {
+    await (this.draining ??= this.settleWithin(PUBLISH_DRAIN_MS));
+  }
+
+  /** Waits for publishes already scheduled or started (each failure is logged by publishSoon; the relay retries). */
   async settle(): Promise<void> {
     while (this.scheduled || this.inFlight.size) {
       await new Promise((r) => setImmediate(r));
       await Promise.all([...this.inFlight]);
     }
+  }
+
+  private async settleWithin(ms: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<'late'>((resolve) => {
+      timer = setTimeout(() => resolve('late'), ms);
+      timer.unref();
+    });
+    const outcome = await Promise.race([this.settle().then(() => 'done' as const), deadline]);
+    clearTimeout(timer);
+    if (outcome === 'late')
+      this.logger.warn({ waited_ms: ms }, 'Shutting down with outbox rows still being published; left pending for the relay');
   }
 }

@@ -2,7 +2,8 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { QueueableEvent, WebhookQueueService } from '../queue/webhook-queue.service';
+import { WebhookQueueService } from '../queue/webhook-queue.service';
+import { DeliveryRepository } from './delivery.repository';
 import { OutboxPublisher } from './outbox-publisher.service';
 
 const BATCH = 1000;
@@ -25,6 +26,7 @@ export class OutboxRelayService implements OnApplicationBootstrap, OnApplication
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly publisher: OutboxPublisher,
     private readonly queue: WebhookQueueService,
+    private readonly deliveries: DeliveryRepository,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -59,11 +61,7 @@ export class OutboxRelayService implements OnApplicationBootstrap, OnApplication
   /** Committed rows never published (older than a second, so the normal after-commit publish goes first). */
   private publishPending(): Promise<number> {
     return this.dataSource.transaction(async (manager) => {
-      const rows: QueueableEvent[] = await manager.query(
-        `SELECT id, event_type AS "eventType", priority FROM webhook_queue
-          WHERE status = 'pending' AND created_at < now() - interval '1 second'
-          ORDER BY created_at LIMIT ${BATCH} FOR UPDATE SKIP LOCKED`,
-      );
+      const rows = await this.deliveries.unpublished(BATCH, manager);
       await this.publisher.publish(rows, manager);
       return rows.length;
     });
@@ -73,18 +71,13 @@ export class OutboxRelayService implements OnApplicationBootstrap, OnApplication
   private republishLost(): Promise<number> {
     const quietMs = Math.max(2000, this.config.outbox.relayIntervalMs * 2);
     return this.dataSource.transaction(async (manager) => {
-      const rows: QueueableEvent[] = await manager.query(
-        `SELECT id, event_type AS "eventType", priority FROM webhook_queue
-          WHERE status IN ('queued', 'retrying', 'sending') AND updated_at < now() - make_interval(secs => $1::float / 1000)
-          ORDER BY updated_at LIMIT ${BATCH} FOR UPDATE SKIP LOCKED`,
-        [quietMs],
-      );
+      const rows = await this.deliveries.quietInQueue(quietMs, BATCH, manager);
       if (rows.length === 0) return 0;
       const present = await this.queue.existing(rows.map((r) => r.id));
       const lost = rows.filter((r) => !present.has(r.id));
       if (lost.length === 0) return 0;
       await this.queue.enqueue(lost);
-      await manager.query(`UPDATE webhook_queue SET status = 'queued', published_at = now(), updated_at = now() WHERE id = ANY($1::uuid[])`, [lost.map((r) => r.id)]);
+      await this.deliveries.requeueLost(lost.map((r) => r.id), manager);
       this.logger.warn({ events: lost.length }, 'Re-queued events the queue had lost');
       return lost.length;
     });

@@ -3,9 +3,10 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager, EntitySubscriberInterface, QueryRunner, TransactionCommitEvent, TransactionRollbackEvent } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { DEFAULT_PRIORITY } from '../triggers/event-catalog';
-import type { EventEnvelope, EventInput } from '../triggers/event-envelope';
-import { targetUrl } from '../triggers/event-targets';
+import { DEFAULT_PRIORITY } from '../events/event-catalog';
+import type { EventEnvelope, EventInput } from '../events/event-envelope';
+import { targetUrl } from '../events/event-targets';
+import { DeliveryRepository } from './delivery.repository';
 import { OutboxEvent } from './outbox-event.entity';
 import { OutboxPublisher } from './outbox-publisher.service';
 
@@ -22,6 +23,7 @@ export class OutboxService implements EntitySubscriberInterface {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly publisher: OutboxPublisher,
+    private readonly deliveries: DeliveryRepository,
   ) {
     dataSource.subscribers.push(this);
   }
@@ -60,7 +62,7 @@ export class OutboxService implements EntitySubscriberInterface {
       );
     }
     if (rows.length === 0) return envelopes;
-    await insertRows(manager, rows);
+    await this.deliveries.insertPending(rows, manager);
 
     const runner = manager.queryRunner;
     if (runner?.isTransactionActive) {
@@ -87,26 +89,4 @@ export class OutboxService implements EntitySubscriberInterface {
   afterTransactionRollback(event: TransactionRollbackEvent): void {
     if (!event.queryRunner.isTransactionActive) this.pending.delete(event.queryRunner);
   }
-}
-
-/** One multi-row INSERT for the whole batch (cheaper than TypeORM's insert builder on the hot path). */
-function insertRows(manager: EntityManager, rows: OutboxEvent[]): Promise<unknown> {
-  const col = <T>(f: (r: OutboxEvent) => T) => rows.map(f);
-  return manager.query(
-    `INSERT INTO webhook_queue (id, event_type, priority, entity_type, entity_id, payload, target_url, status, attempts, max_attempts, created_at, updated_at)
-      SELECT v.id, v.event_type, v.priority, v.entity_type, v.entity_id, v.payload, v.target_url, 'pending', 0, v.max_attempts, v.created_at, v.created_at
-      FROM unnest($1::uuid[], $2::text[], $3::smallint[], $4::text[], $5::text[], $6::jsonb[], $7::text[], $8::int[], $9::timestamptz[])
-        AS v(id, event_type, priority, entity_type, entity_id, payload, target_url, max_attempts, created_at)`,
-    [
-      col((r) => r.id),
-      col((r) => r.eventType),
-      col((r) => r.priority),
-      col((r) => r.entityType),
-      col((r) => r.entityId),
-      col((r) => JSON.stringify(r.payload)),
-      col((r) => r.targetUrl),
-      col((r) => r.maxAttempts),
-      col((r) => r.createdAt.toISOString()),
-    ],
-  );
 }

@@ -1,5 +1,5 @@
 import type { JobsOptions } from 'bullmq';
-import type { EventPriority, EventType } from '../triggers/event-catalog';
+import type { EventPriority, EventType } from '../events/event-catalog';
 
 /** The one queue every outgoing webhook goes through. */
 export const DELIVERY_QUEUE = 'webhook-deliveries';

@@ -2,7 +2,7 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import type { EventType } from '../triggers/event-catalog';
+import type { EventType } from '../events/event-catalog';
 import { DELIVERY_QUEUE, DeliveryJobData, DeliveryJobName, deliveryJobOptions } from './queue.constants';
 
 export interface QueueableEvent {
@@ -37,12 +37,6 @@ export class WebhookQueueService {
   async existing(ids: string[]): Promise<Set<string>> {
     const states = await Promise.all(ids.map((id) => this.queue.getJobState(id)));
     return new Set(ids.filter((_, i) => states[i] !== 'unknown'));
-  }
-
-  /** Removes a job that is not being processed; false when it is active (locked) or absent. */
-  async remove(id: string): Promise<boolean> {
-    const removed = await this.queue.remove(id);
-    return removed === 1;
   }
 
   /** Removes every given job that is not active; returns the ids that could not be removed (active, locked by a worker). */

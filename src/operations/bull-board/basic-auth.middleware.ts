@@ -1,5 +1,7 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
+import { safeEqual } from '../../common/crypto/safe-equal';
+import { AppError, UnauthorizedError } from '../../common/errors/app-errors';
+import { describeError, errorBody } from '../../common/errors/error-status';
 import type { AuthFailureCounter } from '../../common/guards/auth-failure-limiter.service';
 import { TooManyAuthFailuresError } from '../../common/guards/too-many-auth-failures.error';
 
@@ -18,24 +20,26 @@ export function basicAuth(
   limiter: AuthFailureCounter,
   realm = 'bull-board',
 ): (req: Request, res: Response, next: NextFunction) => Promise<void> {
-  const expectedUser = digest(user);
-  const expectedPassword = digest(password);
   return async (req, res, next) => {
     const credentials = parseBasic(req.headers.authorization);
-    const userOk = credentials ? timingSafeEqual(digest(credentials.user), expectedUser) : false;
-    const passwordOk = credentials ? timingSafeEqual(digest(credentials.password), expectedPassword) : false;
+    const userOk = credentials ? safeEqual(credentials.user, user) : false;
+    const passwordOk = credentials ? safeEqual(credentials.password, password) : false;
     const valid = userOk && passwordOk;
     const verdict = await limiter.check(req.ip, credentials !== undefined && !valid);
     if (verdict.blocked) {
-      const error = new TooManyAuthFailuresError(verdict.retryAfterSeconds);
       res.setHeader('Retry-After', String(verdict.retryAfterSeconds));
-      res.status(error.status).json({ statusCode: error.status, error: error.code, message: error.message });
-      return;
+      return answer(res, new TooManyAuthFailuresError(verdict.retryAfterSeconds));
     }
     if (valid) return next();
     res.setHeader('WWW-Authenticate', `Basic realm="${realm}", charset="UTF-8"`);
-    res.status(401).json({ statusCode: 401, error: 'unauthorized', message: 'Valid ADMIN_USER / ADMIN_PASSWORD credentials are required' });
+    answer(res, new UnauthorizedError('unauthorized', 'Valid ADMIN_USER / ADMIN_PASSWORD credentials are required'));
   };
+}
+
+/** Answers as the exception filter would (this middleware runs outside it). */
+function answer(res: Response, error: AppError): void {
+  const described = describeError(error);
+  res.status(described.status).json(errorBody(described));
 }
 
 export function parseBasic(header: string | undefined): { user: string; password: string } | undefined {
@@ -45,8 +49,4 @@ export function parseBasic(header: string | undefined): { user: string; password
   const colon = decoded.indexOf(':');
   if (colon < 0) return undefined;
   return { user: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
-}
-
-function digest(value: string): Buffer {
-  return createHash('sha256').update(value, 'utf8').digest();
 }

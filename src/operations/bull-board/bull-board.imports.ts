@@ -4,7 +4,7 @@ import { BullBoardModule } from '@bull-board/nestjs';
 import type { DynamicModule } from '@nestjs/common';
 import { AdminAuthModule } from '../../common/guards/admin-auth.module';
 import { AuthFailureLimiter } from '../../common/guards/auth-failure-limiter.service';
-import { AppConfig, runsApi } from '../../config/app-config';
+import { AppConfig } from '../../config/app-config';
 import { DELIVERY_QUEUE, MAINTENANCE_QUEUE } from '../../queue/queue.constants';
 import { basicAuth } from './basic-auth.middleware';
 
@@ -12,8 +12,8 @@ export const BULL_BOARD_ROUTE = '/admin/queues';
 
 /**
  * Bull Board at /admin/queues behind Basic auth (ADMIN_USER / ADMIN_PASSWORD, failures throttled
- * per address like the bearer token), showing the delivery and maintenance queues. Not mounted at
- * all (404) without both credentials, nor in the worker role (no HTTP server there).
+ * per address like the bearer token), showing the delivery and maintenance queues. Mounted by the
+ * API root; not at all (404) without both credentials.
  *
  * Read-only unless BULL_BOARD_READ_ONLY=false: Bull Board's own `readOnlyMode` on each queue
  * adapter, which hides the buttons and makes every write route of its API (clean, obliterate,
@@ -22,7 +22,7 @@ export const BULL_BOARD_ROUTE = '/admin/queues';
  */
 export function bullBoardImports(config: AppConfig): DynamicModule[] {
   const { user, password, bullBoardReadOnly } = config.admin;
-  if (!runsApi(config) || !user || !password) return [];
+  if (!user || !password) return [];
   const options = { readOnlyMode: bullBoardReadOnly };
   return [
     BullBoardModule.forRootAsync({

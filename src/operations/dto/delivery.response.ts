@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import type { DeliveryRow } from '../../outbox/delivery.repository';
 import { DELIVERY_STATUSES, DeliveryStatus } from '../../outbox/outbox-event.entity';
-import { EVENT_TYPES, EventType } from '../../triggers/event-catalog';
+import { EVENT_TYPES, EventType } from '../../events/event-catalog';
 
 class EntityRef {
   @ApiProperty() type: string;
@@ -65,22 +66,7 @@ export class DeliveryDetail extends DeliverySummary {
   @ApiProperty({ type: [DeliveryLogEntry] }) logs: DeliveryLogEntry[];
 }
 
-/** The columns of a summary, aliased to its field names (`cursor_at` keeps created_at's microseconds). */
-export const SUMMARY_COLUMNS = `id, event_type AS event, priority, status, entity_type, entity_id, target_url, attempts, max_attempts,
-  last_status_code, last_error, next_retry_at, published_at, sent_at, created_at, updated_at, created_at::text AS cursor_at`;
-
-export type SummaryRow = Omit<DeliverySummary, 'entity' | 'next_retry_at' | 'published_at' | 'sent_at' | 'created_at' | 'updated_at'> & {
-  entity_type: string;
-  entity_id: string;
-  next_retry_at: Date | null;
-  published_at: Date | null;
-  sent_at: Date | null;
-  created_at: Date;
-  updated_at: Date;
-  cursor_at: string;
-};
-
-export function toSummary(row: SummaryRow): DeliverySummary {
+export function toSummary(row: DeliveryRow): DeliverySummary {
   return {
     id: row.id,
     event: row.event,

@@ -3,7 +3,7 @@ import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import { IsRealTimestamp } from '../../common/validation/is-real-timestamp.decorator';
 import { DELIVERY_STATUSES, DeliveryStatus } from '../../outbox/outbox-event.entity';
-import { EVENT_TYPES, EventType } from '../../triggers/event-catalog';
+import { EVENT_TYPES, EventType } from '../../events/event-catalog';
 
 export const DEFAULT_DELIVERY_PAGE = 50;
 export const MAX_DELIVERY_PAGE = 500;

@@ -1,11 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsOptional, IsUUID } from 'class-validator';
 import { IsRealTimestamp } from '../../common/validation/is-real-timestamp.decorator';
-import { EVENT_TYPES, EventType } from '../../triggers/event-catalog';
+import { EVENT_TYPES, EventType } from '../../events/event-catalog';
+import { REPLAYABLE, ReplayableStatus } from '../../outbox/delivery-transitions';
 
-/** Rows in these states may be replayed: they are finished, so no worker holds them. */
-export const REPLAYABLE_STATUSES = ['sent', 'failed', 'cancelled'] as const;
-export type ReplayableStatus = (typeof REPLAYABLE_STATUSES)[number];
 export const MAX_REPLAY_IDS = 1000;
 
 /** `POST /api/v1/webhooks/queue/replay`: either `ids`, or a filter with at least one of `event`, `since`, `until`. */
@@ -33,9 +31,9 @@ export class ReplayDto {
   @IsRealTimestamp()
   until?: string;
 
-  @ApiPropertyOptional({ enum: REPLAYABLE_STATUSES, default: 'sent', description: 'Filter only' })
+  @ApiPropertyOptional({ enum: REPLAYABLE, default: 'sent', description: 'Filter only' })
   @IsOptional()
-  @IsIn(REPLAYABLE_STATUSES)
+  @IsIn(REPLAYABLE)
   status?: ReplayableStatus;
 
   @ApiPropertyOptional({ default: false, description: 'Replay even when more than REPLAY_MAX_EVENTS match' })

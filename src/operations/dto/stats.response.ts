@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { CircuitState } from '../../delivery/circuit-breaker.service';
+import { CircuitState } from '../../circuit-breaker/circuit-breaker.service';
 
 export class QueueJobsStats {
   @ApiProperty() name: string;

@@ -1,0 +1,81 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import type { RetryHistory } from './retry-history.entity';
+
+/** One attempt to write. */
+export type NewRetryHistory = Pick<RetryHistory, 'deliveryId' | 'attempt' | 'outcome' | 'statusCode' | 'error' | 'durationMs' | 'scheduledDelayMs'>;
+
+/** One attempt as the operations API shows it. */
+export interface RetryHistoryRow {
+  attempt: number;
+  outcome: string;
+  status_code: number | null;
+  error: string | null;
+  duration_ms: number;
+  scheduled_delay_ms: number | null;
+  created_at: Date;
+}
+
+export interface AttemptCounts {
+  deliveries: number;
+  failures: number;
+}
+
+/**
+ * The only code that writes `webhook_retry_history` (one row per delivery attempt, written by the
+ * delivery recorder in its batch transaction) and reads it with SQL. Rows are deleted with their
+ * delivery (DeliveryRepository.deleteFinished, and the foreign key cascade).
+ */
+@Injectable()
+export class RetryHistoryRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /** One multi-row INSERT through `manager`'s transaction. */
+  async insertMany(rows: NewRetryHistory[], manager: EntityManager): Promise<void> {
+    const col = <T>(f: (r: NewRetryHistory) => T) => rows.map(f);
+    await manager.query(
+      `INSERT INTO webhook_retry_history (delivery_id, attempt, outcome, status_code, error, duration_ms, scheduled_delay_ms)
+        SELECT * FROM unnest($1::uuid[], $2::int[], $3::text[], $4::int[], $5::text[], $6::int[], $7::int[])`,
+      [
+        col((r) => r.deliveryId),
+        col((r) => r.attempt),
+        col((r) => r.outcome),
+        col((r) => r.statusCode),
+        col((r) => r.error),
+        col((r) => r.durationMs),
+        col((r) => r.scheduledDelayMs),
+      ],
+    );
+  }
+
+  /** The attempts of one delivery, oldest first. */
+  forDelivery(deliveryId: string): Promise<RetryHistoryRow[]> {
+    return this.dataSource.query<RetryHistoryRow[]>(
+      `SELECT attempt, outcome, status_code, error, duration_ms, scheduled_delay_ms, created_at
+        FROM webhook_retry_history WHERE delivery_id = $1 ORDER BY created_at, id`,
+      [deliveryId],
+    );
+  }
+
+  /** Attempts sent and failed (retrying or failed) over the last 1, 5 and 15 minutes. */
+  async recentCounts(): Promise<{ last1m: AttemptCounts; last5m: AttemptCounts; last15m: AttemptCounts }> {
+    const [row] = await this.dataSource.query<{ d1: number; f1: number; d5: number; f5: number; d15: number; f15: number }[]>(
+      `SELECT
+          count(*) FILTER (WHERE outcome = 'sent' AND created_at > now() - interval '1 minute')::int AS d1,
+          count(*) FILTER (WHERE outcome IN ('retrying', 'failed') AND created_at > now() - interval '1 minute')::int AS f1,
+          count(*) FILTER (WHERE outcome = 'sent' AND created_at > now() - interval '5 minutes')::int AS d5,
+          count(*) FILTER (WHERE outcome IN ('retrying', 'failed') AND created_at > now() - interval '5 minutes')::int AS f5,
+          count(*) FILTER (WHERE outcome = 'sent')::int AS d15,
+          count(*) FILTER (WHERE outcome IN ('retrying', 'failed'))::int AS f15
+        FROM webhook_retry_history WHERE created_at > now() - interval '15 minutes'`,
+    );
+    // An aggregate without GROUP BY always answers one row.
+    const n = row ?? { d1: 0, f1: 0, d5: 0, f5: 0, d15: 0, f15: 0 };
+    return {
+      last1m: { deliveries: n.d1, failures: n.f1 },
+      last5m: { deliveries: n.d5, failures: n.f5 },
+      last15m: { deliveries: n.d15, failures: n.f15 },
+    };
+  }
+}

@@ -1,0 +1,96 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { WebhookLog } from './webhook-log.entity';
+
+/** A row to write: direction, endpoint and outcome are required; a field left out takes its column default. */
+export type NewWebhookLog = Omit<Partial<WebhookLog>, 'id' | 'createdAt'> & Pick<WebhookLog, 'direction' | 'endpoint' | 'outcome'>;
+
+/** An outgoing row as the operations API shows it. */
+export interface OutgoingLogRow {
+  id: string;
+  attempt: number | null;
+  endpoint: string;
+  request_headers: Record<string, string>;
+  request_body: string | null;
+  response_status: number | null;
+  response_body: string | null;
+  duration_ms: number | null;
+  outcome: string;
+  reason: string | null;
+  created_at: Date;
+}
+
+/**
+ * The only code that writes `webhook_logs`, the audit trail: outgoing attempts (the delivery
+ * recorder, in its batch transaction) and incoming requests (AuditLogService) go through the same
+ * INSERT. Callers make texts storable first (sanitize-text.ts) and redact headers.
+ */
+@Injectable()
+export class WebhookLogRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /**
+   * One multi-row INSERT with one array parameter per column (unnest): the statement text and the
+   * parameter count stay the same whatever the batch size, and no ORM work per row. Columns left
+   * out take their defaults (id, method 'POST', request_headers '{}', created_at).
+   */
+  async insertMany(rows: NewWebhookLog[], manager: EntityManager = this.dataSource.manager): Promise<void> {
+    const col = <T>(pick: (row: NewWebhookLog) => T | null | undefined) => rows.map((row) => pick(row) ?? null);
+    await manager.query(
+      `INSERT INTO webhook_logs (direction, delivery_id, event_type, entity_type, entity_id, endpoint, method, attempt,
+          request_headers, request_body, response_status, response_body, duration_ms, outcome, reason, source_ip)
+        SELECT v.direction, v.delivery_id, v.event_type, v.entity_type, v.entity_id, v.endpoint, COALESCE(v.method, 'POST'), v.attempt,
+          COALESCE(v.headers, '{}'::jsonb), v.body, v.status, v.response, v.duration_ms, v.outcome, v.reason, v.source_ip
+        FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::int[],
+            $9::jsonb[], $10::text[], $11::int[], $12::text[], $13::int[], $14::text[], $15::text[], $16::text[])
+          AS v(direction, delivery_id, event_type, entity_type, entity_id, endpoint, method, attempt,
+            headers, body, status, response, duration_ms, outcome, reason, source_ip)`,
+      [
+        col((r) => r.direction),
+        col((r) => r.deliveryId),
+        col((r) => r.eventType),
+        col((r) => r.entityType),
+        col((r) => r.entityId),
+        col((r) => r.endpoint),
+        col((r) => r.method),
+        col((r) => r.attempt),
+        col((r) => (r.requestHeaders ? JSON.stringify(r.requestHeaders) : null)),
+        col((r) => r.requestBody),
+        col((r) => r.responseStatus),
+        col((r) => r.responseBody),
+        col((r) => r.durationMs),
+        col((r) => r.outcome),
+        col((r) => r.reason),
+        col((r) => r.sourceIp),
+      ],
+    );
+  }
+
+  /** The outgoing rows of one delivery, oldest first. */
+  outgoingFor(deliveryId: string): Promise<OutgoingLogRow[]> {
+    return this.dataSource.query<OutgoingLogRow[]>(
+      `SELECT id, attempt, endpoint, request_headers, request_body, response_status, response_body, duration_ms, outcome, reason, created_at
+        FROM webhook_logs WHERE direction = 'outgoing' AND delivery_id = $1 ORDER BY created_at, id`,
+      [deliveryId],
+    );
+  }
+
+  /**
+   * Deletes up to `limit` incoming rows created before `cutoff`, oldest first along
+   * idx_webhook_logs_direction_created (`SKIP LOCKED`); returns how many. (Outgoing rows go with
+   * their delivery: DeliveryRepository.deleteFinished.)
+   */
+  async deleteIncomingBefore(cutoff: Date, limit: number): Promise<number> {
+    if (!Number.isSafeInteger(limit) || limit < 1) throw new Error(`Not a row count: ${limit}`);
+    const [row] = await this.dataSource.query<{ n: number }[]>(
+      `WITH doomed AS (
+          SELECT id FROM webhook_logs WHERE direction = 'incoming' AND created_at < $1
+           ORDER BY created_at LIMIT ${limit} FOR UPDATE SKIP LOCKED),
+        gone AS (DELETE FROM webhook_logs WHERE id IN (SELECT id FROM doomed) RETURNING 1)
+        SELECT count(*)::int AS n FROM gone`,
+      [cutoff],
+    );
+    return row?.n ?? 0;
+  }
+}

@@ -1,0 +1,372 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { returnedRows } from '../database/raw-query';
+import type { EventType } from '../events/event-catalog';
+import type { QueueableEvent } from '../queue/webhook-queue.service';
+import { andFrom, AttemptStatus, fromStatuses, HeldStatus, IN_QUEUE, statusCondition, toStatus } from './delivery-transitions';
+import type { DeliveryStatus, OutboxEvent } from './outbox-event.entity';
+
+/** A row to record: what the outbox knows when the event is raised. */
+export type NewDelivery = Pick<
+  OutboxEvent,
+  'id' | 'eventType' | 'priority' | 'entityType' | 'entityId' | 'payload' | 'targetUrl' | 'maxAttempts' | 'createdAt'
+>;
+
+/** What a worker needs to send a claimed event. */
+export interface ClaimedDelivery {
+  id: string;
+  event_type: EventType;
+  entity_type: string;
+  entity_id: string;
+  payload: Record<string, unknown>;
+}
+
+export interface ClaimRequest {
+  id: string;
+  attempt: number;
+}
+
+/** An attempt's effect on its row (the rest of the attempt goes to the history and the audit log). */
+export interface AttemptUpdate {
+  id: string;
+  status: AttemptStatus;
+  attempt: number;
+  statusCode: number | null;
+  error: string | null;
+  /** Delay before the next attempt (`retrying` only). */
+  scheduledDelayMs: number | null;
+  targetUrl: string;
+}
+
+/** One event as the operations API lists it (no payload); `cursor_at` keeps created_at's microseconds. */
+export interface DeliveryRow {
+  id: string;
+  event: EventType;
+  priority: number;
+  status: DeliveryStatus;
+  entity_type: string;
+  entity_id: string;
+  target_url: string;
+  attempts: number;
+  max_attempts: number;
+  last_status_code: number | null;
+  last_error: string | null;
+  next_retry_at: Date | null;
+  published_at: Date | null;
+  sent_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+  cursor_at: string;
+}
+
+/** Filters of the operations API (list and replay), combined with AND. */
+export interface DeliveryFilter {
+  status?: DeliveryStatus;
+  event?: string;
+  entityId?: string;
+  /** Created at or after (a timestamp Postgres reads). */
+  since?: string;
+  /** Created before. */
+  until?: string;
+}
+
+/** A (created_at, id) keyset position; `createdAt` as Postgres printed it. */
+export interface DeliveryPosition {
+  createdAt: string;
+  id: string;
+}
+
+export interface StatusCount {
+  event_type: string;
+  status: DeliveryStatus;
+  n: number;
+}
+
+export interface DeletedDeliveries {
+  events: number;
+  history: number;
+  logs: number;
+  /** Deleted failed events: their jobs stay in BullMQ's failed set until removed. */
+  failedIds: string[];
+}
+
+const ROW_COLUMNS = `id, event_type AS event, priority, status, entity_type, entity_id, target_url, attempts, max_attempts,
+  last_status_code, last_error, next_retry_at, published_at, sent_at, created_at, updated_at, created_at::text AS cursor_at`;
+const QUEUEABLE_COLUMNS = `id, event_type AS "eventType", priority`;
+
+/**
+ * The only code that writes `webhook_queue` (the deliveries: one row per outgoing event) and the
+ * only code that reads it with SQL. Each status change is a named method: one transition of
+ * delivery-transitions.ts, whose `from` set is the guard of its UPDATE. Hot paths are one
+ * multi-row statement per batch (unnest arrays), run through the caller's transaction when given.
+ */
+@Injectable()
+export class DeliveryRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  // ── the pipeline ──────────────────────────────────────────────────────────────────────────
+
+  /** `record`: new rows, `pending`, in one multi-row INSERT (cheaper than TypeORM's insert builder on the hot path). */
+  async insertPending(rows: NewDelivery[], manager: EntityManager = this.dataSource.manager): Promise<void> {
+    const col = <T>(f: (r: NewDelivery) => T) => rows.map(f);
+    const status = toStatus('record', 'pending');
+    await manager.query(
+      `INSERT INTO webhook_queue (id, event_type, priority, entity_type, entity_id, payload, target_url, status, attempts, max_attempts, created_at, updated_at)
+        SELECT v.id, v.event_type, v.priority, v.entity_type, v.entity_id, v.payload, v.target_url, '${status}', 0, v.max_attempts, v.created_at, v.created_at
+        FROM unnest($1::uuid[], $2::text[], $3::smallint[], $4::text[], $5::text[], $6::jsonb[], $7::text[], $8::int[], $9::timestamptz[])
+          AS v(id, event_type, priority, entity_type, entity_id, payload, target_url, max_attempts, created_at)`,
+      [
+        col((r) => r.id),
+        col((r) => r.eventType),
+        col((r) => r.priority),
+        col((r) => r.entityType),
+        col((r) => r.entityId),
+        col((r) => JSON.stringify(r.payload)),
+        col((r) => r.targetUrl),
+        col((r) => r.maxAttempts),
+        col((r) => r.createdAt.toISOString()),
+      ],
+    );
+  }
+
+  /** `publish`: the jobs of these rows are in the queue. */
+  async markQueued(ids: string[], manager: EntityManager = this.dataSource.manager): Promise<void> {
+    await manager.query(
+      `UPDATE webhook_queue SET status = '${toStatus('publish', 'queued')}', published_at = now(), updated_at = now()
+        WHERE id = ANY($1::uuid[])${andFrom('publish')}`,
+      [ids],
+    );
+  }
+
+  /** Rows to publish that were committed over a second ago (the after-commit publish goes first), locked for `manager`'s transaction. */
+  unpublished(limit: number, manager: EntityManager): Promise<QueueableEvent[]> {
+    return manager.query<QueueableEvent[]>(
+      `SELECT ${QUEUEABLE_COLUMNS} FROM webhook_queue
+        WHERE ${statusCondition('status', fromStatuses('publish'))} AND created_at < now() - interval '1 second'
+        ORDER BY created_at LIMIT ${rowLimit(limit)} FOR UPDATE SKIP LOCKED`,
+    );
+  }
+
+  /** Rows the database says are in the queue, unchanged for `quietMs`, locked for `manager`'s transaction. */
+  quietInQueue(quietMs: number, limit: number, manager: EntityManager): Promise<QueueableEvent[]> {
+    return manager.query<QueueableEvent[]>(
+      `SELECT ${QUEUEABLE_COLUMNS} FROM webhook_queue
+        WHERE ${statusCondition('status', fromStatuses('requeueLost'))} AND updated_at < now() - make_interval(secs => $1::float / 1000)
+        ORDER BY updated_at LIMIT ${rowLimit(limit)} FOR UPDATE SKIP LOCKED`,
+      [quietMs],
+    );
+  }
+
+  /** `requeueLost`: the relay queued these rows' jobs again. */
+  async requeueLost(ids: string[], manager: EntityManager = this.dataSource.manager): Promise<void> {
+    await manager.query(
+      `UPDATE webhook_queue SET status = '${toStatus('requeueLost', 'queued')}', published_at = now(), updated_at = now()
+        WHERE id = ANY($1::uuid[])${andFrom('requeueLost')}`,
+      [ids],
+    );
+  }
+
+  /** `claim`: rows to send now, in one UPDATE … RETURNING; a finished (or not yet visible) row is not returned. */
+  async claim(requests: ClaimRequest[]): Promise<ClaimedDelivery[]> {
+    const result: unknown = await this.dataSource.query(
+      `UPDATE webhook_queue q SET status = '${toStatus('claim', 'sending')}', attempts = GREATEST(q.attempts, v.attempt), updated_at = now()
+        FROM unnest($1::uuid[], $2::int[]) AS v(id, attempt)
+        WHERE q.id = v.id${andFrom('claim', 'q.status')}
+        RETURNING q.id, q.event_type, q.entity_type, q.entity_id, q.payload`,
+      [requests.map((r) => r.id), requests.map((r) => r.attempt)],
+    );
+    return returnedRows<ClaimedDelivery>(result);
+  }
+
+  /**
+   * `hold`: the row goes back to how it was before the claim (`queued`, or `retrying` once an
+   * attempt was spent), to be tried at `untilMs`. Nothing when it is no longer `sending`.
+   */
+  async hold(id: string, attemptsMade: number, untilMs: number): Promise<void> {
+    const status: HeldStatus = toStatus('hold', attemptsMade > 0 ? 'retrying' : 'queued');
+    await this.dataSource.query(
+      `UPDATE webhook_queue SET status = $2::delivery_status, attempts = $3, next_retry_at = to_timestamp($4::float / 1000), updated_at = now()
+        WHERE id = $1${andFrom('hold')}`,
+      [id, status, attemptsMade, untilMs],
+    );
+  }
+
+  /** `recordAttempt`: the outcome of many attempts, in one UPDATE through `manager`'s transaction. */
+  async recordAttempts(updates: AttemptUpdate[], manager: EntityManager): Promise<void> {
+    const col = <T>(f: (r: AttemptUpdate) => T) => updates.map(f);
+    await manager.query(
+      `UPDATE webhook_queue q SET
+          status = v.status::delivery_status,
+          attempts = GREATEST(q.attempts, v.attempt),
+          last_status_code = v.status_code,
+          last_error = v.error,
+          next_retry_at = CASE WHEN v.status = 'retrying' THEN now() + make_interval(secs => v.delay_ms / 1000.0) ELSE NULL END,
+          sent_at = CASE WHEN v.status = 'sent' THEN now() ELSE q.sent_at END,
+          target_url = v.target_url,
+          updated_at = now()
+        FROM unnest($1::uuid[], $2::text[], $3::int[], $4::int[], $5::text[], $6::int[], $7::text[])
+          AS v(id, status, attempt, status_code, error, delay_ms, target_url)
+        WHERE q.id = v.id${andFrom('recordAttempt', 'q.status')}`,
+      [
+        col((r) => r.id),
+        col((r) => toStatus('recordAttempt', r.status)),
+        col((r) => r.attempt),
+        col((r) => r.statusCode),
+        col((r) => r.error),
+        col((r) => r.scheduledDelayMs),
+        col((r) => r.targetUrl),
+      ],
+    );
+  }
+
+  // ── operator actions ──────────────────────────────────────────────────────────────────────
+
+  async statusOf(id: string): Promise<DeliveryStatus | undefined> {
+    const [row] = await this.dataSource.query<{ status: DeliveryStatus }[]>(`SELECT status FROM webhook_queue WHERE id = $1`, [id]);
+    return row?.status;
+  }
+
+  /** The status of each id that exists. */
+  async statusesOf(ids: string[]): Promise<Map<string, DeliveryStatus>> {
+    const rows = await this.dataSource.query<{ id: string; status: DeliveryStatus }[]>(
+      `SELECT id, status FROM webhook_queue WHERE id = ANY($1::uuid[])`,
+      [ids],
+    );
+    return new Map(rows.map((r) => [r.id, r.status]));
+  }
+
+  /** `cancel`: the row, cancelled; undefined when it is not cancellable (any more). */
+  async cancel(id: string, reason: string): Promise<DeliveryRow | undefined> {
+    const [row] = returnedRows<DeliveryRow>(
+      await this.dataSource.query(
+        `UPDATE webhook_queue SET status = '${toStatus('cancel', 'cancelled')}', next_retry_at = NULL, last_error = $2, updated_at = now()
+          WHERE id = $1${andFrom('cancel')} RETURNING ${ROW_COLUMNS}`,
+        [id, reason],
+      ),
+    );
+    return row;
+  }
+
+  /**
+   * `retry` or `replay`: finished rows back to `queued` with their attempts reset (same id), for
+   * those of `ids` whose status is in `statuses` (by default the transition's whole `from` set).
+   */
+  async requeue(ids: string[], transition: 'retry' | 'replay', statuses?: readonly DeliveryStatus[]): Promise<DeliveryRow[]> {
+    return returnedRows<DeliveryRow>(
+      await this.dataSource.query(
+        `UPDATE webhook_queue SET status = '${toStatus(transition, 'queued')}', attempts = 0, last_error = NULL, last_status_code = NULL, next_retry_at = NULL,
+            published_at = now(), updated_at = now()
+          WHERE id = ANY($1::uuid[]) AND status = ANY($2::delivery_status[]) RETURNING ${ROW_COLUMNS}`,
+        [ids, fromStatuses(transition, statuses)],
+      ),
+    );
+  }
+
+  /**
+   * `cleanUp`: one batch of finished rows whose last change is before `cutoff` (failed ones only
+   * with `includeFailed`), in one statement: their retry history and outgoing audit rows first
+   * (counted), then the rows (the foreign key cascade is the safety net). `SKIP LOCKED`.
+   */
+  async deleteFinished(includeFailed: boolean, cutoff: Date, limit: number): Promise<DeletedDeliveries> {
+    const statuses = fromStatuses('cleanUp', includeFailed ? ['sent', 'cancelled', 'failed'] : ['sent', 'cancelled']);
+    const [row] = await this.dataSource.query<{ events: number; history: number; logs: number; failed_ids: string[] }[]>(
+      `WITH doomed AS (
+          SELECT id, status FROM webhook_queue
+           WHERE status = ANY($1::delivery_status[]) AND updated_at < $2
+           ORDER BY updated_at LIMIT ${rowLimit(limit)} FOR UPDATE SKIP LOCKED),
+        history AS (DELETE FROM webhook_retry_history WHERE delivery_id IN (SELECT id FROM doomed) RETURNING 1),
+        logs AS (DELETE FROM webhook_logs WHERE direction = 'outgoing' AND delivery_id IN (SELECT id::text FROM doomed) RETURNING 1),
+        events AS (DELETE FROM webhook_queue WHERE id IN (SELECT id FROM doomed) RETURNING id, status)
+      SELECT (SELECT count(*) FROM events)::int AS events, (SELECT count(*) FROM history)::int AS history,
+        (SELECT count(*) FROM logs)::int AS logs,
+        COALESCE((SELECT array_agg(id::text) FROM events WHERE status = 'failed'), '{}') AS failed_ids`,
+      [statuses, cutoff],
+    );
+    return { events: row?.events ?? 0, history: row?.history ?? 0, logs: row?.logs ?? 0, failedIds: row?.failed_ids ?? [] };
+  }
+
+  // ── reads of the operations API ───────────────────────────────────────────────────────────
+
+  /** Newest first, `limit` rows strictly before `before` when given. */
+  list(filter: DeliveryFilter, limit: number, before?: DeliveryPosition): Promise<DeliveryRow[]> {
+    const { where, params } = whereOf(filter);
+    if (before) {
+      params.push(before.createdAt, before.id);
+      where.push(`(created_at, id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
+    }
+    params.push(limit);
+    return this.dataSource.query<DeliveryRow[]>(
+      `SELECT ${ROW_COLUMNS} FROM webhook_queue ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+        ORDER BY created_at DESC, id DESC LIMIT $${params.length}`,
+      params,
+    );
+  }
+
+  /** One row with its payload. */
+  async findWithPayload(id: string): Promise<(DeliveryRow & { payload: Record<string, unknown> }) | undefined> {
+    const [row] = await this.dataSource.query<(DeliveryRow & { payload: Record<string, unknown> })[]>(
+      `SELECT ${ROW_COLUMNS}, payload FROM webhook_queue WHERE id = $1`,
+      [id],
+    );
+    return row;
+  }
+
+  async count(filter: DeliveryFilter): Promise<number> {
+    const { where, params } = whereOf(filter);
+    const [row] = await this.dataSource.query<{ n: number }[]>(
+      `SELECT count(*)::int AS n FROM webhook_queue ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`,
+      params,
+    );
+    return row?.n ?? 0;
+  }
+
+  /** Oldest first, `limit` positions strictly after `after` when given (to walk every matching row once). */
+  positions(filter: DeliveryFilter, limit: number, after?: DeliveryPosition): Promise<DeliveryPosition[]> {
+    const { where, params } = whereOf(filter);
+    if (after) {
+      params.push(after.createdAt, after.id);
+      where.push(`(created_at, id) > ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
+    }
+    return this.dataSource.query<DeliveryPosition[]>(
+      `SELECT id, created_at::text AS "createdAt" FROM webhook_queue ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+        ORDER BY created_at, id LIMIT ${rowLimit(limit)}`,
+      params,
+    );
+  }
+
+  /** How many rows per event type and status. */
+  countsByEventAndStatus(): Promise<StatusCount[]> {
+    return this.dataSource.query<StatusCount[]>(`SELECT event_type, status, count(*)::int AS n FROM webhook_queue GROUP BY event_type, status`);
+  }
+
+  /** Age in seconds of the oldest row still in the queue (null when none is). */
+  async oldestInQueueAgeSeconds(): Promise<number | null> {
+    const [row] = await this.dataSource.query<{ age: number | null }[]>(
+      `SELECT EXTRACT(EPOCH FROM now() - min(created_at))::float AS age FROM webhook_queue WHERE ${statusCondition('status', IN_QUEUE)}`,
+    );
+    return row?.age ?? null;
+  }
+}
+
+/** The WHERE conditions of a filter, with their parameters ($1 …) in order. */
+function whereOf(filter: DeliveryFilter): { where: string[]; params: unknown[] } {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  const add = (sql: (p: string) => string, value: unknown) => {
+    params.push(value);
+    where.push(sql(`$${params.length}`));
+  };
+  if (filter.status) add((p) => `status = ${p}::delivery_status`, filter.status);
+  if (filter.event) add((p) => `event_type = ${p}`, filter.event);
+  if (filter.entityId) add((p) => `entity_id = ${p}`, filter.entityId);
+  if (filter.since) add((p) => `created_at >= ${p}::timestamptz`, filter.since);
+  if (filter.until) add((p) => `created_at < ${p}::timestamptz`, filter.until);
+  return { where, params };
+}
+
+/** A row count written into a statement: a positive integer, or it throws. */
+function rowLimit(n: number): number {
+  if (!Number.isSafeInteger(n) || n < 1) throw new Error(`Not a row count: ${n}`);
+  return n;
+}
