@@ -417,6 +417,36 @@ describe('incoming request hardening (e2e)', () => {
     });
   });
 
+  describe('clients that go away before their body is read (one body slot, long body timeout)', () => {
+    let t: TestApp;
+    let port: number;
+    beforeAll(async () => {
+      t = await startTestApp({ HTTP_MAX_CONCURRENT_BODIES: '1', HTTP_BODY_TIMEOUT_MS: '8000' });
+      port = await listen(t);
+    });
+    afterAll(() => t?.close());
+
+    it('gives the body slot back at once: a request after ten abandoned ones is answered long before the body timeout', async () => {
+      const body = JSON.stringify({ workflow_id: 'wf', execution_id: 'e-abandoned', status: 'running' });
+      for (let i = 0; i < 10; i++) {
+        await new Promise<void>((resolve) => {
+          const socket = connect(port, '127.0.0.1', () => {
+            socket.write(signedHead(`${CALLBACKS}/workflow-status`, body) + body.slice(0, 5));
+            // Gone while the guards may still be awaiting the rate limit: the reader must notice.
+            socket.destroy();
+            resolve();
+          });
+          socket.on('error', () => undefined);
+        });
+      }
+      const started = Date.now();
+      const res = await postSigned(t.http, `${CALLBACKS}/workflow-status`, { workflow_id: 'wf', execution_id: 'e-after', status: 'running' });
+      expect(res.status).toBe(200);
+      // Holding the slot for an abandoned body would make this wait for HTTP_BODY_TIMEOUT_MS (8 s) or get 503.
+      expect(Date.now() - started).toBeLessThan(4000);
+    });
+  });
+
   describe('the production entry point under a burst of 1 MB bodies (child process, 256 MB heap)', () => {
     /** Total RSS the process must stay under (heap capped at 256 MB; ts-node adds its compiler). */
     const RSS_CAP_MB = 400;

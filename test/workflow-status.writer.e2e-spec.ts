@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { startTestApp, TestApp } from '../../test/support/test-app';
-import { ConflictError, EntityNotFoundError, IdempotencyKeyReusedError } from '../common/errors/app-errors';
-import { Lead } from '../domain/leads/lead.entity';
-import { WorkflowExecution } from '../domain/workflow-executions/workflow-execution.entity';
-import { WorkflowStatusDto } from './dto/workflow-callbacks.dto';
-import { bodySha256, IdempotencyKey } from './idempotency-key';
-import { WorkflowStatusWriter } from './workflow-status.writer';
+import { startTestApp, TestApp } from './support/test-app';
+import { ConflictError, EntityNotFoundError, IdempotencyKeyReusedError } from '../src/common/errors/app-errors';
+import { Lead } from '../src/domain/leads/lead.entity';
+import { WorkflowExecution } from '../src/domain/workflow-executions/workflow-execution.entity';
+import { WorkflowStatusDto } from '../src/webhook-responses/dto/workflow-callbacks.dto';
+import { bodySha256, IdempotencyKey } from '../src/webhook-responses/idempotency-key';
+import { WorkflowStatusWriter } from '../src/webhook-responses/workflow-status.writer';
 
 // Real Postgres: grouped upserts must answer and change exactly what one upsert per report would.
 describe('WorkflowStatusWriter (grouped workflow-status upserts)', () => {

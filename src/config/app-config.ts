@@ -1,4 +1,4 @@
-import { EventType } from '../triggers/event-catalog';
+import { EventType } from '../events/event-catalog';
 
 export type AppRole = 'all' | 'api' | 'worker';
 export type NodeEnv = 'development' | 'production' | 'test';

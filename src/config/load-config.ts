@@ -1,6 +1,6 @@
 import { plainToInstance } from 'class-transformer';
 import { getMetadataStorage, isURL, validateSync, ValidationError } from 'class-validator';
-import { EVENT_TYPES, EventType, eventUrlVariable, isEventType } from '../triggers/event-catalog';
+import { EVENT_TYPES, EventType, eventUrlVariable, isEventType } from '../events/event-catalog';
 import { AppConfig, NodeEnv, SignatureScheme, AppRole } from './app-config';
 import { ConfigValidationError } from './config.errors';
 import { EnvironmentVariables, HTTP_URL_OPTIONS, SECRET_VARIABLES } from './env.schema';

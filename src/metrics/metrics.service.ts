@@ -4,8 +4,15 @@ import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client
 /** How an outgoing attempt ended (`held` = not sent: the target's circuit is open). */
 export type AttemptOutcome = 'sent' | 'retrying' | 'failed' | 'held';
 
-/** How an incoming n8n callback ended, as the callback controllers report it. */
-export type CallbackOutcome = 'accepted' | 'rejected' | 'duplicate' | 'invalid' | 'error' | (string & {});
+/**
+ * How an incoming n8n callback ended, in the callbacks metric and in its `webhook_logs` row:
+ * - `rejected`: refused by the signature guard (signature, timestamp, body, replay);
+ * - `invalid`: its body is not JSON we accept (guard) or fails validation (audit interceptor);
+ * - `refused`: authenticated and valid, refused by the domain (404, 409, 422, …);
+ * - `error`: a server error (5xx), nothing applied;
+ * - `accepted`: applied; `duplicate`: a repeat answered from the idempotency store.
+ */
+export type CallbackOutcome = 'accepted' | 'duplicate' | 'invalid' | 'refused' | 'rejected' | 'error';
 
 /**
  * The Prometheus metrics of this process, in its own registry (several apps can share a test

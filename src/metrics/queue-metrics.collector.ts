@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Gauge } from 'prom-client';
 import { DataSource } from 'typeorm';
-import { CircuitBreakerService, CircuitState } from '../delivery/circuit-breaker.service';
+import { CircuitBreakerService, CircuitState } from '../circuit-breaker/circuit-breaker.service';
 import { DELIVERY_QUEUE } from '../queue/queue.constants';
 import { WebhookQueueService } from '../queue/webhook-queue.service';
 import { MetricsService } from './metrics.service';

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
+import { safeEqual } from '../common/crypto/safe-equal';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { MetricsService } from './metrics.service';
 
@@ -12,13 +12,13 @@ import { MetricsService } from './metrics.service';
 export class WorkerMetricsServer implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(WorkerMetricsServer.name);
   private server?: Server;
-  private readonly expected?: Buffer;
+  private readonly expected?: string;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly metrics: MetricsService,
   ) {
-    if (config.admin.token) this.expected = digest(config.admin.token);
+    if (config.admin.token) this.expected = config.admin.token;
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -41,7 +41,7 @@ export class WorkerMetricsServer implements OnApplicationBootstrap, OnApplicatio
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== '/metrics') return void res.writeHead(404).end();
     const match = /^Bearer\s+(.+)$/i.exec((req.headers.authorization ?? '').trim());
-    if (!this.expected || !match || !timingSafeEqual(digest(match[1]), this.expected)) return void res.writeHead(401).end();
+    if (!this.expected || !match || !safeEqual(match[1], this.expected)) return void res.writeHead(401).end();
     try {
       const body = await this.metrics.metrics();
       res.writeHead(200, { 'content-type': this.metrics.contentType }).end(body);
@@ -50,8 +50,4 @@ export class WorkerMetricsServer implements OnApplicationBootstrap, OnApplicatio
       res.writeHead(500).end();
     }
   }
-}
-
-function digest(value: string): Buffer {
-  return createHash('sha256').update(value, 'utf8').digest();
 }

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Redis } from 'ioredis';
+import { withTimeout } from '../common/async/with-timeout';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { REDIS } from '../redis/redis.module';
 
@@ -45,7 +46,7 @@ export class ReplayGuardService {
   /** Records the digest on first sight. Rejects when Redis cannot answer (callers fail closed). */
   async check(digest: string, id?: string): Promise<ReplayVerdict> {
     const marker = id === undefined ? '-' : `id:${id}`;
-    const current = await withTimeout(this.redis.replayClaim(this.key(digest), marker, this.ttlSeconds));
+    const current = await redisCall(this.redis.replayClaim(this.key(digest), marker, this.ttlSeconds));
     if (current === null) return 'first';
     return id !== undefined && current === marker ? 'repeat' : 'replayed';
   }
@@ -53,7 +54,7 @@ export class ReplayGuardService {
   /** Forgets a digest (its first request ended in a server error, so nothing was applied): the same bytes may be retried. */
   async release(digest: string): Promise<void> {
     try {
-      await withTimeout(this.redis.del(this.key(digest)));
+      await redisCall(this.redis.del(this.key(digest)));
     } catch (error) {
       this.logger.warn({ err: error }, 'Could not release a replay key; an identical retry will be refused until it expires');
     }
@@ -64,10 +65,6 @@ export class ReplayGuardService {
   }
 }
 
-function withTimeout<T>(promise: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`Redis did not answer within ${REDIS_TIMEOUT_MS} ms`)), REDIS_TIMEOUT_MS);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+function redisCall<T>(promise: Promise<T>): Promise<T> {
+  return withTimeout(promise, REDIS_TIMEOUT_MS, `Redis did not answer within ${REDIS_TIMEOUT_MS} ms`);
 }

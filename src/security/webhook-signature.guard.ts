@@ -3,7 +3,7 @@ import type { Response } from 'express';
 import { AuditLogService } from '../audit/audit-log.service';
 import { AppError, InvalidJsonError, ReplayedRequestError, ServiceUnavailableError, UnauthorizedError } from '../common/errors/app-errors';
 import { RequestBodyReader } from '../common/http/request-body.reader';
-import { MetricsService } from '../metrics/metrics.service';
+import { CallbackOutcome, MetricsService } from '../metrics/metrics.service';
 import { RefusalSampler, SuppressedRefusals } from './refusal-sampler';
 import { ReplayGuardService, ReplayVerdict } from './replay-guard.service';
 import { VerificationFailure } from './verify-signature';
@@ -137,8 +137,9 @@ export class WebhookSignatureGuard implements CanActivate, OnModuleDestroy {
     const endpoint = requestPath(req);
     const sourceIp = sourceIpOf(req);
     const invalid = error instanceof InvalidJsonError;
+    const outcome: CallbackOutcome = invalid ? 'invalid' : 'rejected';
     if (!invalid) this.metrics.recordSignatureFailure(reason);
-    this.metrics.recordCallback(endpointName(endpoint), invalid ? 'invalid' : 'rejected');
+    this.metrics.recordCallback(endpointName(endpoint), outcome);
     if (!authenticated && !this.sampler.admit(sourceIp, reason)) return error;
 
     const headerId = req.headers['x-webhook-id'] ?? req.headers['webhook-id'];
@@ -146,7 +147,7 @@ export class WebhookSignatureGuard implements CanActivate, OnModuleDestroy {
     this.logger.warn({ reason, endpoint, method: req.method, source_ip: sourceIp, delivery_id: deliveryId }, 'Webhook request refused');
     void this.audit.recordSafely({
       direction: 'incoming',
-      outcome: invalid ? 'invalid' : 'rejected',
+      outcome,
       reason,
       endpoint,
       method: req.method,

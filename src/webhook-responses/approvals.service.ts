@@ -5,7 +5,9 @@ import { Demo } from '../domain/demos/demo.entity';
 import { OutreachEmail } from '../domain/emails/outreach-email.entity';
 import { Lead } from '../domain/leads/lead.entity';
 import { Video } from '../domain/videos/video.entity';
-import { demoData, emailData, videoData } from '../triggers/event-data';
+import { toDemoResponse as demoData } from '../domain/demos/dto/demo-response.dto';
+import { toOutreachEmailResponse as emailData } from '../domain/emails/dto/outreach-email-response.dto';
+import { toVideoResponse as videoData } from '../domain/videos/dto/video-response.dto';
 import { CallbackResult, ok } from './callback-result';
 import { DemoApprovalDto, VideoApprovalDto } from './dto/approval-callback.dto';
 

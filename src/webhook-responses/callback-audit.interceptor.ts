@@ -3,8 +3,8 @@ import type { Response } from 'express';
 import { Observable, catchError, tap, throwError } from 'rxjs';
 import { AuditLogService } from '../audit/audit-log.service';
 import { AppError, ValidationFailedError } from '../common/errors/app-errors';
-import { isDatabaseUnavailable } from '../common/filters/all-exceptions.filter';
-import { MetricsService } from '../metrics/metrics.service';
+import { describeError } from '../common/errors/error-status';
+import { CallbackOutcome, MetricsService } from '../metrics/metrics.service';
 import { endpointName, redactHeaders, requestPath, sourceIpOf, WebhookRequest } from '../security/webhook-request';
 
 /**
@@ -24,7 +24,7 @@ export class CallbackAuditInterceptor implements NestInterceptor {
     const req = context.switchToHttp().getRequest<WebhookRequest>();
     const res = context.switchToHttp().getResponse<Response>();
     const started = performance.now();
-    const record = (status: number, outcome: string, reason: string | null, responseBody: unknown) => {
+    const record = (status: number, outcome: CallbackOutcome, reason: string | null, responseBody: unknown) => {
       this.metrics.recordCallback(endpointName(requestPath(req)), outcome);
       void this.audit.recordSafely({
         direction: 'incoming',
@@ -44,7 +44,8 @@ export class CallbackAuditInterceptor implements NestInterceptor {
     return next.handle().pipe(
       tap((body) => record(res.statusCode, res.getHeader('Idempotent-Replayed') ? 'duplicate' : 'accepted', null, body)),
       catchError((error: unknown) => {
-        const status = error instanceof AppError ? error.status : isDatabaseUnavailable(error) ? 503 : 500;
+        // The status the exception filter answers with: both ask the same mapping.
+        const { status } = describeError(error);
         record(status, status >= 500 ? 'error' : error instanceof ValidationFailedError ? 'invalid' : 'refused', describe(error), undefined);
         return throwError(() => error);
       }),

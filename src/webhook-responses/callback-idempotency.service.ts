@@ -2,8 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { AppError, ConflictError, IdempotencyKeyReusedError } from '../common/errors/app-errors';
-import { isDatabaseUnavailable } from '../common/filters/all-exceptions.filter';
+import { isDatabaseUnavailable } from '../database/postgres-errors';
 import { CallbackResult } from './callback-result';
+import { CallbackRepository, StoredCallbackRow } from './callback.repository';
 import { IdempotencyKey } from './idempotency-key';
 
 export interface AppliedCallback extends CallbackResult {
@@ -21,7 +22,10 @@ export interface AppliedCallback extends CallbackResult {
  */
 @Injectable()
 export class CallbackIdempotencyService {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly callbacks: CallbackRepository,
+  ) {}
 
   /**
    * `options.standalone` applies the same change without a transaction of ours (it commits on its
@@ -64,9 +68,7 @@ export class CallbackIdempotencyService {
    * with another body, or for another endpoint), or undefined when the key was not applied yet.
    */
   async storedAnswers(endpoint: string, requests: IdempotencyKey[]): Promise<Array<AppliedCallback | AppError | undefined>> {
-    const rows = await this.dataSource.query<StoredRow[]>(`SELECT ${COLUMNS} FROM webhook_callbacks WHERE idempotency_key = ANY($1::text[])`, [
-      [...new Set(requests.map((r) => r.key))],
-    ]);
+    const rows = await this.callbacks.findByKeys(requests.map((r) => r.key));
     const byKey = new Map(rows.map((row) => [row.idempotency_key, row]));
     return requests.map((request) => {
       const row = byKey.get(request.key);
@@ -76,22 +78,15 @@ export class CallbackIdempotencyService {
 
   /** Stores the answers of callbacks applied in `manager`'s transaction (a repeated key fails it: unique violation). */
   async store(manager: EntityManager, endpoint: string, entries: Array<IdempotencyKey & { result: CallbackResult }>): Promise<void> {
-    await manager.query(
-      `INSERT INTO webhook_callbacks (idempotency_key, endpoint, body_sha256, status_code, response)
-        SELECT v.key, $1, v.sha, v.status, v.response FROM unnest($2::text[], $3::text[], $4::int[], $5::jsonb[]) AS v(key, sha, status, response)`,
-      [
-        endpoint,
-        entries.map((e) => e.key),
-        entries.map((e) => e.bodySha256),
-        entries.map((e) => e.result.status),
-        entries.map((e) => JSON.stringify(e.result.body)),
-      ],
+    await this.callbacks.insert(
+      manager,
+      endpoint,
+      entries.map((e) => ({ key: e.key, bodySha256: e.bodySha256, status: e.result.status, body: e.result.body })),
     );
   }
 
   private async find(endpoint: string, request: IdempotencyKey): Promise<AppliedCallback | undefined> {
-    // Raw SQL: this runs before every callback that carries a key (no ORM work per request).
-    const [stored] = await this.dataSource.query<StoredRow[]>(`SELECT ${COLUMNS} FROM webhook_callbacks WHERE idempotency_key = $1`, [request.key]);
+    const stored = await this.callbacks.findByKey(request.key);
     if (!stored) return undefined;
     const found = answer(endpoint, request, stored);
     if (found instanceof AppError) throw found;
@@ -99,25 +94,14 @@ export class CallbackIdempotencyService {
   }
 }
 
-const COLUMNS = 'idempotency_key, endpoint, body_sha256, status_code, response';
-
 /**
  * What a request whose key is stored is answered: a conflict when the key was used for another
  * endpoint, a refusal when it came with another body, else the stored answer. A row without a
  * hash was stored before hashes were kept (migration CallbackBodyHash): its body is unknown, and
  * it is taken as the same body, as every repeat was before, rather than refuse a genuine retry.
  */
-function answer(endpoint: string, request: IdempotencyKey, stored: StoredRow): AppliedCallback | AppError {
+function answer(endpoint: string, request: IdempotencyKey, stored: StoredCallbackRow): AppliedCallback | AppError {
   if (stored.endpoint !== endpoint) return new ConflictError(`X-Webhook-Id ${stored.idempotency_key} was already used for ${stored.endpoint}`, { endpoint: stored.endpoint });
   if (stored.body_sha256 !== null && stored.body_sha256 !== request.bodySha256) return new IdempotencyKeyReusedError(stored.idempotency_key);
   return { status: stored.status_code, body: stored.response, replayed: true };
-}
-
-/** A `webhook_callbacks` row (see ProcessedCallback) as the driver returns it. */
-interface StoredRow {
-  idempotency_key: string;
-  endpoint: string;
-  body_sha256: string | null;
-  status_code: number;
-  response: Record<string, unknown>;
 }

@@ -2,12 +2,13 @@ import { BeforeApplicationShutdown, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { MicroBatcher } from '../common/batching/micro-batcher';
-import { isDatabaseUnavailable } from '../common/filters/all-exceptions.filter';
+import { isDatabaseUnavailable } from '../database/postgres-errors';
 import { AppliedCallback, CallbackIdempotencyService } from './callback-idempotency.service';
 import { CallbackResult, ok } from './callback-result';
 import { WorkflowStatusDto } from './dto/workflow-callbacks.dto';
 import { IdempotencyKey } from './idempotency-key';
-import { ExecutionRow, rowBody, WorkflowExecutionsService } from './workflow-executions.service';
+import { ExecutionRow } from './workflow-execution.repository';
+import { rowBody, WorkflowExecutionsService } from './workflow-executions.service';
 
 const ENDPOINT = 'workflow-status';
 

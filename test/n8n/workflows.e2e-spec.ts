@@ -9,7 +9,7 @@ import { hmacSignatureHex } from '../../src/security/signature';
 import { isValidDeliveryId } from '../../src/security/signature';
 import { keysFor, verifySignature } from '../../src/security/verify-signature';
 import { WebhookSignerService } from '../../src/security/webhook-signer.service';
-import { EVENT_TYPES, eventPath } from '../../src/triggers/event-catalog';
+import { EVENT_TYPES, eventPath } from '../../src/events/event-catalog';
 import { DemoApprovalDto, VideoApprovalDto } from '../../src/webhook-responses/dto/approval-callback.dto';
 import { Demo } from '../../src/domain/demos/demo.entity';
 import { Lead } from '../../src/domain/leads/lead.entity';

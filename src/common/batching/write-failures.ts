@@ -1,4 +1,4 @@
-import { isDatabaseUnavailable } from '../filters/all-exceptions.filter';
+import { isDatabaseUnavailable, isTransactionConflict, pgErrorCode } from '../../database/postgres-errors';
 import { sanitizeText } from '../text/sanitize-text';
 
 /**
@@ -10,15 +10,7 @@ import { sanitizeText } from '../text/sanitize-text';
  *   refused row is alone, so it cannot hold back the others (MicroBatcher `splitOn`).
  */
 
-const CONFLICT_CODES = new Set(['40001', '40P01']);
 const CONFLICT_RETRIES = 5;
-
-/** The Postgres SQLSTATE of a failed query, when there is one. */
-export function sqlState(error: unknown): string | undefined {
-  const err = error as { code?: unknown; driverError?: { code?: unknown } } | undefined;
-  const code = err?.driverError?.code ?? err?.code;
-  return typeof code === 'string' ? code : undefined;
-}
 
 /** A failure that may come from one of the rows written (MicroBatcher `splitOn`). */
 export function isRowFailure(error: unknown): boolean {
@@ -31,13 +23,13 @@ export function isRowFailure(error: unknown): boolean {
  */
 export function writeRetryDelay(error: unknown, attempt: number, unavailableAttempts = Number.POSITIVE_INFINITY): number | undefined {
   if (isDatabaseUnavailable(error)) return attempt < unavailableAttempts ? Math.min(30_000, 200 * 2 ** Math.min(attempt, 8)) : undefined;
-  if (CONFLICT_CODES.has(sqlState(error) ?? '')) return attempt <= CONFLICT_RETRIES ? 20 * attempt : undefined;
+  if (isTransactionConflict(error)) return attempt <= CONFLICT_RETRIES ? 20 * attempt : undefined;
   return undefined;
 }
 
 /** What is stored instead of the texts of a row the database refused. */
 export function refusalNote(error: unknown): string {
-  const code = sqlState(error);
+  const code = pgErrorCode(error);
   return `[not stored: the database refused this row${code ? ` (SQLSTATE ${code})` : ''}]`;
 }
 
@@ -47,5 +39,5 @@ export function refusalNote(error: unknown): string {
  */
 export function loggableError(error: unknown): { code?: string; message: string } {
   const message = error instanceof Error ? error.message : String(error);
-  return { code: sqlState(error), message: sanitizeText(message, 500) };
+  return { code: pgErrorCode(error), message: sanitizeText(message, 500) };
 }

@@ -1,7 +1,7 @@
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
-import { timingSafeEqual, createHash } from 'node:crypto';
 import type { Request, Response } from 'express';
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
+import { safeEqual } from '../crypto/safe-equal';
 import { UnauthorizedError } from '../errors/app-errors';
 import { AuthFailureLimiter } from './auth-failure-limiter.service';
 import { TooManyAuthFailuresError } from './too-many-auth-failures.error';
@@ -15,13 +15,13 @@ import { TooManyAuthFailuresError } from './too-many-auth-failures.error';
  */
 @Injectable()
 export class AdminTokenGuard implements CanActivate {
-  private readonly expected?: Buffer;
+  private readonly expected?: string;
 
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
     private readonly limiter: AuthFailureLimiter,
   ) {
-    if (config.admin.token) this.expected = digest(config.admin.token);
+    if (config.admin.token) this.expected = config.admin.token;
   }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -29,7 +29,7 @@ export class AdminTokenGuard implements CanActivate {
     const req = http.getRequest<Request>();
     const token = bearerToken(req.headers.authorization);
     // Compared in constant time, before the limiter is asked, so both answers take the same path.
-    const valid = token !== undefined && this.expected !== undefined && timingSafeEqual(digest(token), this.expected);
+    const valid = token !== undefined && this.expected !== undefined && safeEqual(token, this.expected);
     const verdict = await this.limiter.check(req.ip, token !== undefined && !valid);
     if (verdict.blocked) {
       http.getResponse<Response>().setHeader('Retry-After', String(verdict.retryAfterSeconds));
@@ -43,8 +43,4 @@ export class AdminTokenGuard implements CanActivate {
 function bearerToken(header: string | undefined): string | undefined {
   const match = typeof header === 'string' ? /^Bearer\s+(.+)$/i.exec(header.trim()) : null;
   return match ? match[1] : undefined;
-}
-
-function digest(value: string): Buffer {
-  return createHash('sha256').update(value, 'utf8').digest();
 }

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
 import { REDIS } from '../../redis/redis.module';
+import { withTimeout } from '../async/with-timeout';
 import { clientAddressKey } from './client-address';
 
 const WINDOW_MS = 60_000;
@@ -73,14 +74,12 @@ export class AuthFailureLimiter implements AuthFailureCounter {
   async check(ip: string | undefined, failed: boolean): Promise<AuthVerdict> {
     if (this.limit === 0) return ALLOWED;
     const address = clientAddressKey(ip);
-    let timer: NodeJS.Timeout | undefined;
     try {
-      const [failures, ttlMs] = await Promise.race([
+      const [failures, ttlMs] = await withTimeout(
         this.redis.adminAuthAttempt(`${this.prefix}${address}`, WINDOW_MS, failed ? 1 : 0),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`no answer from Redis within ${REDIS_TIMEOUT_MS} ms`)), REDIS_TIMEOUT_MS);
-        }),
-      ]);
+        REDIS_TIMEOUT_MS,
+        `no answer from Redis within ${REDIS_TIMEOUT_MS} ms`,
+      );
       const blocked = failed ? failures > this.limit : failures >= this.limit;
       if (failed && failures === this.limit)
         this.logger.warn(
@@ -91,8 +90,6 @@ export class AuthFailureLimiter implements AuthFailureCounter {
     } catch (error) {
       this.logger.warn({ err: error }, 'Admin authentication limiter unavailable; attempt not counted');
       return ALLOWED;
-    } finally {
-      clearTimeout(timer);
     }
   }
 }

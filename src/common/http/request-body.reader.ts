@@ -80,6 +80,7 @@ export class RequestBodyReader {
   }
 
   private async acquire(req: Request): Promise<() => void> {
+    if (!req.complete && (req.destroyed || req.socket.destroyed)) throw new RequestAbortedError();
     try {
       return await this.gate.acquire(this.timeoutMs, (cancel) => {
         req.once('close', cancel);
@@ -104,6 +105,9 @@ function hasBody(req: Request): boolean {
  */
 function readStream(req: Request, limit: number, timeoutMs: number): Promise<Buffer> {
   if (req.readableEnded) return Promise.reject(new Error('The request body was already consumed by another reader'));
+  // The client went away before we started reading (e.g. while the guards awaited Redis): its
+  // 'close' has already fired, so waiting for one would hold a body slot until the timeout.
+  if (!req.complete && (req.destroyed || req.socket.destroyed)) return Promise.reject(new RequestAbortedError());
   return new Promise<Buffer>((resolve, reject) => {
     const chunks: Buffer[] = [];
     let received = 0;

@@ -18,6 +18,9 @@ export const REDACTED_HEADERS = [
 const REDACTED = new Set(REDACTED_HEADERS);
 const CENSOR = '[redacted]';
 
+/** Readable lines for a developer's terminal: local time, colours, without the fields every line repeats. */
+const PRETTY = { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service' } };
+
 /** The request as pino-std-serializers maps it (what pino-http hands a custom `req` serializer). */
 interface SerializedRequest {
   id?: unknown;
@@ -31,7 +34,9 @@ interface SerializedRequest {
 }
 
 /**
- * Structured JSON logs (pino) with a request id per request and secrets redacted.
+ * Structured JSON logs (pino) with a request id per request and secrets redacted. In development,
+ * when stdout is a terminal (a person reading, not a collector), the same lines are printed
+ * readably by pino-pretty (in pino's transport thread); everywhere else they stay JSON.
  *
  * Cheap on the hot path: pino-http serialises the request into every request's child logger, so
  * credential headers are replaced here, in one pass over the headers, instead of by path-based
@@ -40,11 +45,12 @@ interface SerializedRequest {
  * is filtered out (LOG_LEVEL=warn and above), the per-request completion line — logged at
  * `info` — could never be written, so it is not assembled at all.
  */
-export function loggerOptions(config: AppConfig): Params {
+export function loggerOptions(config: AppConfig, stdoutIsTTY = process.stdout.isTTY === true): Params {
   const infoEnabled = levelValue(config.logLevel) <= levels.values.info;
   return {
     pinoHttp: {
       level: config.logLevel,
+      ...(config.env === 'development' && stdoutIsTTY && { transport: PRETTY }),
       base: { pid: process.pid, hostname: hostname(), service: 'n8n-webhook-bridge', role: config.role },
       genReqId: (req: IncomingMessage) => {
         const given = req.headers['x-request-id'];

@@ -1,8 +1,5 @@
-import { QueryFailedError } from 'typeorm';
 import { ConflictError, ValidationFailedError } from '../../common/errors/app-errors';
-
-const UNIQUE_VIOLATION = '23505';
-const FOREIGN_KEY_VIOLATION = '23503';
+import { isForeignKeyViolation, isUniqueViolation, pgConstraint } from '../../database/postgres-errors';
 
 /** Unique indexes of the domain tables, and the wire field each one guards. */
 const UNIQUE_FIELDS: Record<string, string> = { uq_leads_url: 'url' };
@@ -21,12 +18,12 @@ const REFERENCE_FIELDS: Record<string, string> = {
  * slip past those checks (two writers at once, a row deleted meanwhile), named like the checks.
  */
 export function translateDatabaseError(error: unknown): unknown {
-  if (!(error instanceof QueryFailedError)) return error;
-  const { code, constraint } = error.driverError as { code?: string; constraint?: string };
-  const uniqueField = constraint ? UNIQUE_FIELDS[constraint] : undefined;
-  if (code === UNIQUE_VIOLATION && uniqueField) return new ConflictError(`Another row already has this ${uniqueField}`, { field: uniqueField });
-  const referenceField = constraint ? REFERENCE_FIELDS[constraint] : undefined;
-  if (code === FOREIGN_KEY_VIOLATION && referenceField) return invalidReference(referenceField, 'refers to a row that does not exist');
+  const constraint = pgConstraint(error);
+  if (!constraint) return error;
+  const uniqueField = UNIQUE_FIELDS[constraint];
+  if (isUniqueViolation(error) && uniqueField) return new ConflictError(`Another row already has this ${uniqueField}`, { field: uniqueField });
+  const referenceField = REFERENCE_FIELDS[constraint];
+  if (isForeignKeyViolation(error) && referenceField) return invalidReference(referenceField, 'refers to a row that does not exist');
   return error;
 }
 
