@@ -189,6 +189,8 @@ describe('operations admin API (e2e, real Postgres and Redis)', () => {
       scripts.set(label, (n) => (n === 1 ? { status: 410, body: 'gone' } : { status: 200 }));
       const id = await emit('video_failed', label);
       await waitStatus(id, 'failed');
+      // The row is committed before the worker hands the failure to BullMQ: wait for the job to settle.
+      await waitFor(async () => (await queue().jobState(id)) === 'failed', { what: 'job failed in BullMQ' });
       expect(await queue().jobState(id)).toBe('failed');
 
       const res = await api('post', `/deliveries/${id}/retry`).expect(200);

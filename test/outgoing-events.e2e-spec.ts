@@ -133,7 +133,9 @@ describe('outgoing events', () => {
     expect(await history(id)).toMatchObject([{ attempt: 1, outcome: 'failed', statusCode: 400 }]);
     expect((await outboxRow(id)).lastError).toContain('HTTP 400');
     // The failed row stays visible (dead letter) and the job is failed in BullMQ, not retried.
+    // The row is committed before the worker hands the failure to BullMQ: wait for the job to settle.
     const job = await t.app.get(WebhookQueueService).queue.getJob(id);
+    await waitFor(async () => (await job?.getState()) === 'failed', { what: 'job failed in BullMQ' });
     expect(await job?.getState()).toBe('failed');
     expect(receiver.requests.filter((r) => r.headers['x-webhook-id'] === id)).toHaveLength(1);
   });
