@@ -64,7 +64,8 @@ module.exports = {
     {
       name: 'no-folder-cycles',
       severity: 'error',
-      comment: 'Feature folders must not depend on each other in a circle (e.g. delivery → alerts → delivery): move the shared part down a layer',
+      comment:
+        'Feature folders must not depend on each other in a circle (e.g. delivery → alerts → delivery): move the shared part down a layer',
       // Folder-level graph (scope: folder); only cycles that leave the feature folder count, so
       // domain/leads ↔ domain/common inside `domain` is not one. With the layer rules, such a cycle
       // can only run between folders of one layer.

@@ -35,7 +35,11 @@ async function main(): Promise<void> {
     for (let i = 0; i < msg.count; i += 1000) {
       const jobs = Array.from({ length: Math.min(1000, msg.count - i) }, (_, k) => ({
         name: 'lead_scraped',
-        data: { id: `base-${i + k}`, event: 'lead_scraped', data: { lead: { title: `Plumber #${i + k}`, city: 'Lyon', url: `https://ads.example/${i + k}` } } },
+        data: {
+          id: `base-${i + k}`,
+          event: 'lead_scraped',
+          data: { lead: { title: `Plumber #${i + k}`, city: 'Lyon', url: `https://ads.example/${i + k}` } },
+        },
         opts: { jobId: `base-${i + k}`, attempts: 4 },
       }));
       await queue.addBulk(jobs);

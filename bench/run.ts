@@ -122,14 +122,29 @@ async function latency(bridge: ChildProcess, receiver: ChildProcess) {
   const { commits } = await ask<{ commits: [string, number][] }>(bridge, { type: 'commits' }, 'commits');
   const { arrivals } = await ask<{ arrivals: [string, number][] }>(receiver, { type: 'arrivals' }, 'arrivals');
   const arrived = new Map(arrivals);
-  const delays = commits.map(([id, at]) => (arrived.get(id) ?? NaN) - at).filter(Number.isFinite).sort((a, b) => a - b);
-  const result = { rate_per_s: RATE, seconds: SECONDS, events: sent, p50_ms: round(percentile(delays, 50)), p99_ms: round(percentile(delays, 99)), max_ms: round(delays[delays.length - 1]) };
+  const delays = commits
+    .map(([id, at]) => (arrived.get(id) ?? NaN) - at)
+    .filter(Number.isFinite)
+    .sort((a, b) => a - b);
+  const result = {
+    rate_per_s: RATE,
+    seconds: SECONDS,
+    events: sent,
+    p50_ms: round(percentile(delays, 50)),
+    p99_ms: round(percentile(delays, 99)),
+    max_ms: round(delays[delays.length - 1]),
+  };
   log(`latency: ${JSON.stringify(result)}`);
   return result;
 }
 
 async function baseline(receiver: ChildProcess, receiverUrl: string) {
-  const child = forkTs('bench/baseline-pipeline.ts', { TARGET_URL: `${receiverUrl}/webhook/lead-scraped`, REDIS_URL, PREFIX: `bench-base-${randomBytes(4).toString('hex')}`, CONCURRENCY: '50' });
+  const child = forkTs('bench/baseline-pipeline.ts', {
+    TARGET_URL: `${receiverUrl}/webhook/lead-scraped`,
+    REDIS_URL,
+    PREFIX: `bench-base-${randomBytes(4).toString('hex')}`,
+    CONCURRENCY: '50',
+  });
   await waitReady(child);
   await ask(receiver, { type: 'reset' }, 'reset');
   const started = performance.now();
@@ -168,7 +183,13 @@ function load(url: string, path: string, body: () => string, sign: boolean) {
 }
 
 const statusBody = () =>
-  JSON.stringify({ workflow_id: 'wf-bench', execution_id: randomUUID(), status: 'running', progress: Math.floor(Math.random() * 100), step: 'Render demo' });
+  JSON.stringify({
+    workflow_id: 'wf-bench',
+    execution_id: randomUUID(),
+    status: 'running',
+    progress: Math.floor(Math.random() * 100),
+    step: 'Render demo',
+  });
 
 async function incoming(bridgePort: number) {
   const bridge = await load(`http://127.0.0.1:${bridgePort}`, '/api/v1/webhooks/n8n/workflow-status', statusBody, true);
@@ -197,7 +218,10 @@ async function main(): Promise<void> {
     if (runs('outgoing') || runs('latency') || runs('incoming'))
       await withDatabase(async (databaseUrl) => {
         const port = await freePort();
-        const bridge = forkTs('bench/bridge.ts', bridgeEnv(databaseUrl, receiverUrl, `bench-${randomBytes(4).toString('hex')}`, port, 'all'));
+        const bridge = forkTs(
+          'bench/bridge.ts',
+          bridgeEnv(databaseUrl, receiverUrl, `bench-${randomBytes(4).toString('hex')}`, port, 'all'),
+        );
         await waitReady(bridge);
         try {
           await ask(bridge, { type: 'produce', count: 500, batch: 100, concurrency: 2 }, 'produced'); // warm-up
@@ -217,7 +241,9 @@ async function main(): Promise<void> {
         const prefix = `bench-${randomBytes(4).toString('hex')}`;
         const api = forkTs('bench/bridge.ts', bridgeEnv(databaseUrl, receiverUrl, prefix, await freePort(), 'api'));
         await waitReady(api);
-        const workers = [0, 1].map(() => forkTs('src/main.ts', { ...bridgeEnv(databaseUrl, receiverUrl, prefix, 0, 'worker'), DB_MIGRATIONS_RUN: 'false' }));
+        const workers = [0, 1].map(() =>
+          forkTs('src/main.ts', { ...bridgeEnv(databaseUrl, receiverUrl, prefix, 0, 'worker'), DB_MIGRATIONS_RUN: 'false' }),
+        );
         try {
           await new Promise((r) => setTimeout(r, 3000)); // let both workers connect
           results.scale_out = { ...(await outgoing(api, receiver, 'scale-out (1 api + 2 workers)', 0)), processes: '1 api + 2 workers' };
@@ -246,13 +272,44 @@ function print(): void {
   const i = results.incoming as any;
   const s = results.scale_out as any;
   const rows: [string, string, string][] = [];
-  if (o) rows.push(['outgoing end to end (with audit)', `${o.events_per_s} events/s`, `${o.distinct_delivery_ids}/${o.events} distinct, ${o.duplicates} duplicates`]);
-  if (b) rows.push(['baseline: bare BullMQ + undici', `${b.events_per_s} events/s`, o ? `bridge/baseline = ${results.outgoing_vs_baseline}` : '']);
+  if (o)
+    rows.push([
+      'outgoing end to end (with audit)',
+      `${o.events_per_s} events/s`,
+      `${o.distinct_delivery_ids}/${o.events} distinct, ${o.duplicates} duplicates`,
+    ]);
+  if (b)
+    rows.push([
+      'baseline: bare BullMQ + undici',
+      `${b.events_per_s} events/s`,
+      o ? `bridge/baseline = ${results.outgoing_vs_baseline}` : '',
+    ]);
   if (l) rows.push([`latency at ${l.rate_per_s}/s for ${l.seconds}s`, `p50 ${l.p50_ms} ms, p99 ${l.p99_ms} ms`, `max ${l.max_ms} ms`]);
-  if (i) rows.push(['incoming signed workflow-status', `${i.bridge.requests_per_s} req/s, p99 ${i.bridge.p99_ms} ms`, `${i.bridge.non_2xx} non-2xx, ${i.bridge.errors} errors`]);
-  if (i) rows.push(['baseline: bare NestJS route', `${i.bare_nest.requests_per_s} req/s, p99 ${i.bare_nest.p99_ms} ms`, `bridge/bare = ${i.ratio}`]);
-  if (s) rows.push(['scale-out: 1 api + 2 workers', `${s.events_per_s} events/s`, `${s.distinct_delivery_ids}/${s.events} distinct, ${s.duplicates} duplicates`]);
-  rows.push(['peak RSS (MB)', Object.entries(rss).map(([k, v]) => `${k} ${v}`).join(', '), '']);
+  if (i)
+    rows.push([
+      'incoming signed workflow-status',
+      `${i.bridge.requests_per_s} req/s, p99 ${i.bridge.p99_ms} ms`,
+      `${i.bridge.non_2xx} non-2xx, ${i.bridge.errors} errors`,
+    ]);
+  if (i)
+    rows.push([
+      'baseline: bare NestJS route',
+      `${i.bare_nest.requests_per_s} req/s, p99 ${i.bare_nest.p99_ms} ms`,
+      `bridge/bare = ${i.ratio}`,
+    ]);
+  if (s)
+    rows.push([
+      'scale-out: 1 api + 2 workers',
+      `${s.events_per_s} events/s`,
+      `${s.distinct_delivery_ids}/${s.events} distinct, ${s.duplicates} duplicates`,
+    ]);
+  rows.push([
+    'peak RSS (MB)',
+    Object.entries(rss)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', '),
+    '',
+  ]);
   const w = [0, 1, 2].map((c) => Math.max(...rows.map((r) => r[c].length)));
   const line = (r: string[]) => `| ${r.map((c, k) => c.padEnd(w[k])).join(' | ')} |`;
   console.log(line(['measure', 'result', 'notes']));

@@ -29,7 +29,9 @@ function run(label: string, verifier: WebhookVerifierService, body: Buffer, head
   }
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   const perSecond = Math.round(count / seconds);
-  process.stdout.write(`${label.padEnd(44)} ${perSecond.toLocaleString('en-US').padStart(10)} verifications/s  (${(1e6 / perSecond).toFixed(2)} µs each)\n`);
+  process.stdout.write(
+    `${label.padEnd(44)} ${perSecond.toLocaleString('en-US').padStart(10)} verifications/s  (${(1e6 / perSecond).toFixed(2)} µs each)\n`,
+  );
 }
 
 function main(): void {
@@ -40,16 +42,29 @@ function main(): void {
     'x-webhook-signature-256': `sha256=${createHmac('sha256', secret).update(`${ts}.`).update(body).digest('hex')}`,
     'content-type': 'application/json',
   });
-  const verifier = new WebhookVerifierService(loadConfig({ NODE_ENV: 'test', WEBHOOK_SECRET: `${SECRET},${OLD_SECRET}`, LOG_LEVEL: 'silent' }));
+  const verifier = new WebhookVerifierService(
+    loadConfig({ NODE_ENV: 'test', WEBHOOK_SECRET: `${SECRET},${OLD_SECRET}`, LOG_LEVEL: 'silent' }),
+  );
   process.stdout.write(`Body: ${body.length} bytes, Node ${process.version}\n`);
   run('valid, current secret', verifier, body, sign(SECRET), true);
   run('valid, previous secret (two HMACs)', verifier, body, sign(OLD_SECRET), true);
   run('wrong secret (two HMACs, refused)', verifier, body, sign('not-configured-secret-0123456789abcdef'), false);
 
   const whsec = `whsec_${Buffer.from(SECRET.slice(0, 32)).toString('base64')}`;
-  const standard = new WebhookVerifierService(loadConfig({ NODE_ENV: 'test', WEBHOOK_SIGNATURE_SCHEME: 'standard-webhooks', WEBHOOK_SECRET: whsec }));
-  const mac = createHmac('sha256', Buffer.from(whsec.slice(6), 'base64')).update(`msg_1.${ts}.`).update(body).digest('base64');
-  run('standard-webhooks, valid', standard, body, { 'webhook-id': 'msg_1', 'webhook-timestamp': ts, 'webhook-signature': `v1,${mac}` }, true);
+  const standard = new WebhookVerifierService(
+    loadConfig({ NODE_ENV: 'test', WEBHOOK_SIGNATURE_SCHEME: 'standard-webhooks', WEBHOOK_SECRET: whsec }),
+  );
+  const mac = createHmac('sha256', Buffer.from(whsec.slice(6), 'base64'))
+    .update(`msg_1.${ts}.`)
+    .update(body)
+    .digest('base64');
+  run(
+    'standard-webhooks, valid',
+    standard,
+    body,
+    { 'webhook-id': 'msg_1', 'webhook-timestamp': ts, 'webhook-signature': `v1,${mac}` },
+    true,
+  );
 }
 
 main();

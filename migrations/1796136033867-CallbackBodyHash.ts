@@ -9,14 +9,13 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * the keys and answers stay.
  */
 export class CallbackBodyHash1796136033867 implements MigrationInterface {
-    name = 'CallbackBodyHash1796136033867'
+  name = 'CallbackBodyHash1796136033867';
 
-    public async up(queryRunner: QueryRunner): Promise<void> {
-        await queryRunner.query(`ALTER TABLE "webhook_callbacks" ADD "body_sha256" text`);
-    }
+  public async up(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`ALTER TABLE "webhook_callbacks" ADD "body_sha256" text`);
+  }
 
-    public async down(queryRunner: QueryRunner): Promise<void> {
-        await queryRunner.query(`ALTER TABLE "webhook_callbacks" DROP COLUMN "body_sha256"`);
-    }
-
+  public async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`ALTER TABLE "webhook_callbacks" DROP COLUMN "body_sha256"`);
+  }
 }

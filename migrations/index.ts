@@ -5,4 +5,10 @@ import { CallbackBodyHash1796136033867 } from './1796136033867-CallbackBodyHash'
 import { CallbackRetentionIndex1796140000000 } from './1796140000000-CallbackRetentionIndex';
 
 /** Every migration, in order. Listed explicitly so the app, the CLI and the tests run the same set. */
-export const MIGRATIONS: Function[] = [InitialSchema1795913224737, IncomingCallbacks1795914361219, QueryIndexes1795916761803, CallbackBodyHash1796136033867, CallbackRetentionIndex1796140000000];
+export const MIGRATIONS: Function[] = [
+  InitialSchema1795913224737,
+  IncomingCallbacks1795914361219,
+  QueryIndexes1795916761803,
+  CallbackBodyHash1796136033867,
+  CallbackRetentionIndex1796140000000,
+];

@@ -28,7 +28,11 @@ function startEntryPoint(env: Record<string, string>): Run {
   const output = { stdout: '', stderr: '' };
   child.stdout?.on('data', (chunk: Buffer) => (output.stdout += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output.stderr += chunk.toString()));
-  const exited = once(child, 'exit').then(([code, signal]) => ({ code: code as number | null, signal: signal as NodeJS.Signals | null, elapsedMs: Date.now() - started }));
+  const exited = once(child, 'exit').then(([code, signal]) => ({
+    code: code as number | null,
+    signal: signal as NodeJS.Signals | null,
+    elapsedMs: Date.now() - started,
+  }));
   return { child, output, exited };
 }
 
@@ -93,7 +97,12 @@ describe('booting the real entry point', () => {
   it('NODE_ENV=production with weak secrets: exits 1 and never prints the secret values', async () => {
     const weakSecret = 'weak-signing-key-91';
     const adminToken = 'adm1n-t0ken-9f8e7d6c5b4a3f2e1d0c';
-    const run = startEntryPoint({ NODE_ENV: 'production', WEBHOOK_SECRET: weakSecret, ADMIN_TOKEN: adminToken, WEBHOOK_TEST_ENDPOINT_ENABLED: 'true' });
+    const run = startEntryPoint({
+      NODE_ENV: 'production',
+      WEBHOOK_SECRET: weakSecret,
+      ADMIN_TOKEN: adminToken,
+      WEBHOOK_TEST_ENDPOINT_ENABLED: 'true',
+    });
     const { code } = await exitWithin(run, EXIT_DEADLINE_MS);
     expect(code).toBe(1);
     expect(run.output.stderr).toMatch(/^\s+WEBHOOK_SECRET: too short for production/m);

@@ -11,8 +11,16 @@ let urlCounter = 0;
 
 const AUTH = { Authorization: `Bearer ${TEST_ADMIN_TOKEN}` };
 const get = (path: string) => request(t.http).get(path).set(AUTH);
-const post = (path: string, body: unknown) => request(t.http).post(path).set(AUTH).send(body as object);
-const patch = (path: string, body: unknown) => request(t.http).patch(path).set(AUTH).send(body as object);
+const post = (path: string, body: unknown) =>
+  request(t.http)
+    .post(path)
+    .set(AUTH)
+    .send(body as object);
+const patch = (path: string, body: unknown) =>
+  request(t.http)
+    .patch(path)
+    .set(AUTH)
+    .send(body as object);
 
 const uniqueUrl = () => `https://business-${Date.now().toString(36)}-${++urlCounter}.example.com/`;
 const count = async (table: string) => Number((await t.dataSource.query(`SELECT count(*)::int AS n FROM ${table}`))[0].n);
@@ -41,10 +49,34 @@ interface Resource {
 }
 
 const RESOURCES: Resource[] = [
-  { name: 'leads', path: '/api/v1/leads', table: 'leads', validBody: async () => ({ title: 'Café', url: uniqueUrl() }), status: 'contacted' },
-  { name: 'demos', path: '/api/v1/demos', table: 'demos', validBody: async () => ({ lead_id: (await createLead()).id }), status: 'building' },
-  { name: 'videos', path: '/api/v1/videos', table: 'videos', validBody: async () => ({ lead_id: (await createLead()).id }), status: 'rendering' },
-  { name: 'emails', path: '/api/v1/emails', table: 'outreach_emails', validBody: async () => ({ lead_id: (await createLead()).id }), status: 'failed' },
+  {
+    name: 'leads',
+    path: '/api/v1/leads',
+    table: 'leads',
+    validBody: async () => ({ title: 'Café', url: uniqueUrl() }),
+    status: 'contacted',
+  },
+  {
+    name: 'demos',
+    path: '/api/v1/demos',
+    table: 'demos',
+    validBody: async () => ({ lead_id: (await createLead()).id }),
+    status: 'building',
+  },
+  {
+    name: 'videos',
+    path: '/api/v1/videos',
+    table: 'videos',
+    validBody: async () => ({ lead_id: (await createLead()).id }),
+    status: 'rendering',
+  },
+  {
+    name: 'emails',
+    path: '/api/v1/emails',
+    table: 'outreach_emails',
+    validBody: async () => ({ lead_id: (await createLead()).id }),
+    status: 'failed',
+  },
 ];
 
 beforeAll(async () => {
@@ -55,12 +87,15 @@ afterAll(() => t?.close());
 describe.each(RESOURCES)('$name: rules shared by every resource', (r) => {
   it('create → read → update → list round trip, snake_case on the wire', async () => {
     const created = (await post(r.path, await r.validBody()).expect(201)).body;
-    expect(created).toEqual(expect.objectContaining({ id: expect.any(String), metadata: {}, created_at: expect.any(String), updated_at: expect.any(String) }));
+    expect(created).toEqual(
+      expect.objectContaining({ id: expect.any(String), metadata: {}, created_at: expect.any(String), updated_at: expect.any(String) }),
+    );
     expect(Object.keys(created).every((k) => /^[a-z0-9_]+$/.test(k))).toBe(true);
 
     expect((await get(`${r.path}/${created.id}`).expect(200)).body).toEqual(created);
 
-    const updated = (await patch(`${r.path}/${created.id}`, { status: r.status, metadata: { source: 'e2e', tags: ['a', 1] } }).expect(200)).body;
+    const updated = (await patch(`${r.path}/${created.id}`, { status: r.status, metadata: { source: 'e2e', tags: ['a', 1] } }).expect(200))
+      .body;
     expect(updated).toEqual({ ...created, status: r.status, metadata: { source: 'e2e', tags: ['a', 1] }, updated_at: expect.any(String) });
     expect(new Date(updated.updated_at).getTime()).toBeGreaterThanOrEqual(new Date(created.updated_at).getTime());
     expect(await row(r.table, created.id)).toMatchObject({ status: r.status, metadata: { source: 'e2e', tags: ['a', 1] } });
@@ -69,7 +104,9 @@ describe.each(RESOURCES)('$name: rules shared by every resource', (r) => {
     expect(list).toMatchObject({ limit: 50, offset: 0 });
     expect(list.items.map((i: Body) => i.id)).toContain(created.id);
     expect(list.items.every((i: Body) => i.status === r.status)).toBe(true);
-    expect(list.total).toBe(Number((await t.dataSource.query(`SELECT count(*)::int AS n FROM ${r.table} WHERE status = $1`, [r.status]))[0].n));
+    expect(list.total).toBe(
+      Number((await t.dataSource.query(`SELECT count(*)::int AS n FROM ${r.table} WHERE status = $1`, [r.status]))[0].n),
+    );
   });
 
   it('pages newest first with limit and offset', async () => {
@@ -146,10 +183,30 @@ describe.each(RESOURCES)('$name: rules shared by every resource', (r) => {
 describe('leads', () => {
   it('creates with every field and defaults the rest', async () => {
     const url = uniqueUrl();
-    const full = { title: 'Salon', url, email: 'info@salon.example.com', phone: '+49 30 123', city: 'Berlin', category: 'beauty', source: 'maps', score: 87, status: 'qualified', metadata: { rating: 4.5 } };
+    const full = {
+      title: 'Salon',
+      url,
+      email: 'info@salon.example.com',
+      phone: '+49 30 123',
+      city: 'Berlin',
+      category: 'beauty',
+      source: 'maps',
+      score: 87,
+      status: 'qualified',
+      metadata: { rating: 4.5 },
+    };
     expect((await post('/api/v1/leads', full).expect(201)).body).toMatchObject(full);
     const minimal = await createLead();
-    expect(minimal).toMatchObject({ status: 'new', email: null, phone: null, city: null, category: null, source: null, score: null, metadata: {} });
+    expect(minimal).toMatchObject({
+      status: 'new',
+      email: null,
+      phone: null,
+      city: null,
+      category: null,
+      source: null,
+      score: null,
+      metadata: {},
+    });
     expect(await row('leads', minimal.id as string)).toMatchObject({ status: 'new', title: 'Bakery Müller' });
   });
 
@@ -186,7 +243,11 @@ describe('leads', () => {
   it('clears a nullable field with null but refuses null on a required one', async () => {
     const lead = await createLead({ city: 'Hamburg' });
     expect((await patch(`/api/v1/leads/${lead.id}`, { city: null }).expect(200)).body.city).toBeNull();
-    expect(fieldsOf((await patch(`/api/v1/leads/${lead.id}`, { title: null, url: null, status: null }).expect(400)).body)).toEqual(['status', 'title', 'url']);
+    expect(fieldsOf((await patch(`/api/v1/leads/${lead.id}`, { title: null, url: null, status: null }).expect(400)).body)).toEqual([
+      'status',
+      'title',
+      'url',
+    ]);
     expect(await row('leads', lead.id as string)).toMatchObject({ title: lead.title, url: lead.url, status: 'new' });
   });
 
@@ -207,9 +268,22 @@ describe('demos', () => {
   it('creates for an existing lead with the defaults, and reviews with a date', async () => {
     const lead = await createLead();
     const demo = await createDemo(lead.id as string, { url: 'https://demo.example.com/salon' });
-    expect(demo).toMatchObject({ lead_id: lead.id, status: 'pending', approval_status: 'not_required', url: 'https://demo.example.com/salon', reviewed_at: null });
+    expect(demo).toMatchObject({
+      lead_id: lead.id,
+      status: 'pending',
+      approval_status: 'not_required',
+      url: 'https://demo.example.com/salon',
+      reviewed_at: null,
+    });
     const reviewedAt = '2026-01-02T03:04:05.000Z';
-    const reviewed = (await patch(`/api/v1/demos/${demo.id}`, { approval_status: 'approved', reviewed_by: 'ops', reviewed_at: reviewedAt, review_notes: 'ok' }).expect(200)).body;
+    const reviewed = (
+      await patch(`/api/v1/demos/${demo.id}`, {
+        approval_status: 'approved',
+        reviewed_by: 'ops',
+        reviewed_at: reviewedAt,
+        review_notes: 'ok',
+      }).expect(200)
+    ).body;
     expect(reviewed).toMatchObject({ approval_status: 'approved', reviewed_by: 'ops', reviewed_at: reviewedAt, review_notes: 'ok' });
     expect(new Date((await row('demos', demo.id as string)).reviewed_at as string).toISOString()).toBe(reviewedAt);
   });
@@ -226,10 +300,14 @@ describe('demos', () => {
   it('keeps a demo with its lead and checks dates', async () => {
     const demo = await createDemo((await createLead()).id as string);
     expect(fieldsOf((await patch(`/api/v1/demos/${demo.id}`, { lead_id: (await createLead()).id }).expect(400)).body)).toEqual(['lead_id']);
-    expect(fieldsOf((await patch(`/api/v1/demos/${demo.id}`, { reviewed_at: 'yesterday', approval_status: 'maybe' }).expect(400)).body)).toEqual(['approval_status', 'reviewed_at']);
+    expect(
+      fieldsOf((await patch(`/api/v1/demos/${demo.id}`, { reviewed_at: 'yesterday', approval_status: 'maybe' }).expect(400)).body),
+    ).toEqual(['approval_status', 'reviewed_at']);
     for (const zoneless of ['2026-01-02T03:04:05', '2026-01-02', '2026-02-30T00:00:00Z'])
       expect(fieldsOf((await patch(`/api/v1/demos/${demo.id}`, { reviewed_at: zoneless }).expect(400)).body)).toEqual(['reviewed_at']);
-    expect((await patch(`/api/v1/demos/${demo.id}`, { reviewed_at: '2026-01-02T04:04:05+01:00' }).expect(200)).body.reviewed_at).toBe('2026-01-02T03:04:05.000Z');
+    expect((await patch(`/api/v1/demos/${demo.id}`, { reviewed_at: '2026-01-02T04:04:05+01:00' }).expect(200)).body.reviewed_at).toBe(
+      '2026-01-02T03:04:05.000Z',
+    );
     expect((await row('demos', demo.id as string)).lead_id).toBe(demo.lead_id);
   });
 
@@ -275,7 +353,14 @@ describe('emails', () => {
   it('creates queued, and stamps sent_at when PATCHed to sent', async () => {
     const lead = await createLead();
     const video = await createVideo(lead.id as string);
-    const email = (await post('/api/v1/emails', { lead_id: lead.id, video_id: video.id, to_address: 'owner@salon.example.com', subject: 'Your video' }).expect(201)).body;
+    const email = (
+      await post('/api/v1/emails', {
+        lead_id: lead.id,
+        video_id: video.id,
+        to_address: 'owner@salon.example.com',
+        subject: 'Your video',
+      }).expect(201)
+    ).body;
     expect(email).toMatchObject({ lead_id: lead.id, video_id: video.id, status: 'queued', sent_at: null, error: null });
     const sent = (await patch(`/api/v1/emails/${email.id}`, { status: 'sent' }).expect(200)).body;
     expect(sent.status).toBe('sent');
@@ -287,9 +372,13 @@ describe('emails', () => {
     const lead = await createLead();
     const foreignVideo = await createVideo((await createLead()).id as string);
     const before = await count('outreach_emails');
-    expect(fieldsOf((await post('/api/v1/emails', { lead_id: lead.id, to_address: 'not-an-address', sent_at: 5 }).expect(400)).body)).toEqual(['sent_at', 'to_address']);
+    expect(
+      fieldsOf((await post('/api/v1/emails', { lead_id: lead.id, to_address: 'not-an-address', sent_at: 5 }).expect(400)).body),
+    ).toEqual(['sent_at', 'to_address']);
     expect(fieldsOf((await post('/api/v1/emails', { lead_id: lead.id, video_id: randomUUID() }).expect(400)).body)).toEqual(['video_id']);
-    expect(fieldsOf((await post('/api/v1/emails', { lead_id: lead.id, video_id: foreignVideo.id }).expect(400)).body)).toEqual(['video_id']);
+    expect(fieldsOf((await post('/api/v1/emails', { lead_id: lead.id, video_id: foreignVideo.id }).expect(400)).body)).toEqual([
+      'video_id',
+    ]);
     expect(await count('outreach_emails')).toBe(before);
   });
 
@@ -345,7 +434,8 @@ describe('emails', () => {
 describe('OpenAPI document', () => {
   it('documents the four resources behind bearer auth, with their status vocabularies', async () => {
     const doc = (await request(t.http).get('/docs-json').expect(200)).body;
-    for (const path of ['/api/v1/leads', '/api/v1/leads/{id}', '/api/v1/demos', '/api/v1/videos/{id}', '/api/v1/emails']) expect(doc.paths[path]).toBeDefined();
+    for (const path of ['/api/v1/leads', '/api/v1/leads/{id}', '/api/v1/demos', '/api/v1/videos/{id}', '/api/v1/emails'])
+      expect(doc.paths[path]).toBeDefined();
     expect(doc.paths['/api/v1/leads'].post.security).toEqual([{ bearer: [] }]);
     expect(doc.components.schemas.CreateLeadDto.required).toEqual(expect.arrayContaining(['title', 'url']));
     expect(doc.components.schemas.UpdateDemoDto.properties.status.enum).toEqual(['pending', 'building', 'completed', 'failed']);

@@ -40,17 +40,27 @@ describe('hardening: an idempotency key means one request', () => {
 
   const repo = <T extends object>(e: new () => T) => t.dataSource.getRepository<T>(e);
   const newDemo = async () => {
-    const lead = await repo(Lead).save(repo(Lead).create({ title: 'Bakery in Lille', url: `https://ads.example/${randomUUID()}`, email: 'hello@bakery.example' }));
-    return repo(Demo).save(repo(Demo).create({ leadId: lead.id, status: 'completed', approvalStatus: 'pending', url: 'https://demos.example/x' }));
+    const lead = await repo(Lead).save(
+      repo(Lead).create({ title: 'Bakery in Lille', url: `https://ads.example/${randomUUID()}`, email: 'hello@bakery.example' }),
+    );
+    return repo(Demo).save(
+      repo(Demo).create({ leadId: lead.id, status: 'completed', approvalStatus: 'pending', url: 'https://demos.example/x' }),
+    );
   };
   /** Signs `body` (as JSON text) with a timestamp `age` seconds old: two sends with different ages are two signed requests. */
   const post = (endpoint: string, body: Record<string, unknown>, id?: string, age = 0) =>
     postSigned(t.http, `${CALLBACKS}/${endpoint}`, body, { id, timestamp: nowSeconds() - age });
   /** Starts the request now (supertest sends on `then`). */
-  const send = (endpoint: string, body: Record<string, unknown>, id?: string, age = 0): Promise<Response> => post(endpoint, body, id, age).then((r) => r);
+  const send = (endpoint: string, body: Record<string, unknown>, id?: string, age = 0): Promise<Response> =>
+    post(endpoint, body, id, age).then((r) => r);
   const sha256 = (body: Record<string, unknown>) => createHash('sha256').update(JSON.stringify(body)).digest('hex');
   const storedKey = async (key: string) =>
-    (await t.dataSource.query<{ endpoint: string; body_sha256: string | null }[]>(`SELECT endpoint, body_sha256 FROM webhook_callbacks WHERE idempotency_key = $1`, [key]))[0];
+    (
+      await t.dataSource.query<{ endpoint: string; body_sha256: string | null }[]>(
+        `SELECT endpoint, body_sha256 FROM webhook_callbacks WHERE idempotency_key = $1`,
+        [key],
+      )
+    )[0];
   const execution = (executionId: string) => repo(WorkflowExecution).findOneBy({ executionId });
   const expectReused = (res: Response, key: string) => {
     expect(res.status).toBe(422);
@@ -83,7 +93,8 @@ describe('hardening: an idempotency key means one request', () => {
         const rows = await repo(WebhookLog).findBy({ deliveryId: key, responseStatus: 422 });
         return rows.length === 2 ? rows : undefined;
       });
-      for (const row of refusals) expect(row).toMatchObject({ outcome: 'refused', reason: expect.stringMatching(/^idempotency_key_reused/) });
+      for (const row of refusals)
+        expect(row).toMatchObject({ outcome: 'refused', reason: expect.stringMatching(/^idempotency_key_reused/) });
     });
 
     it('two concurrent copies of a key with different decisions: exactly one applied, the other 422', async () => {
@@ -91,7 +102,10 @@ describe('hardening: an idempotency key means one request', () => {
       const key = randomUUID();
       // Both copies looked the key up (not stored yet) before either decides: a real race.
       meet(t.app.get(ApprovalsService), 'decideDemo', 2, ([dto]) => (dto as { demo_id: string }).demo_id === demo.id);
-      const bodies = [{ demo_id: demo.id, approved: true }, { demo_id: demo.id, approved: false }];
+      const bodies = [
+        { demo_id: demo.id, approved: true },
+        { demo_id: demo.id, approved: false },
+      ];
       const results = await Promise.all(bodies.map((body) => send('demo-approval', body, key)));
 
       const won = results.findIndex((r) => r.status === 200);
@@ -112,7 +126,10 @@ describe('hardening: an idempotency key means one request', () => {
     it('takes a key stored before body hashes were kept (NULL) as the same body: the stored answer, nothing applied', async () => {
       const demo = await newDemo();
       const key = randomUUID();
-      await t.dataSource.query(`INSERT INTO webhook_callbacks (idempotency_key, endpoint, status_code, response) VALUES ($1, 'demo-approval', 200, '{"stored":"before the migration"}')`, [key]);
+      await t.dataSource.query(
+        `INSERT INTO webhook_callbacks (idempotency_key, endpoint, status_code, response) VALUES ($1, 'demo-approval', 200, '{"stored":"before the migration"}')`,
+        [key],
+      );
       const res = await post('demo-approval', { demo_id: demo.id, approved: true }, key).expect(200);
       expect(res.headers['idempotent-replayed']).toBe('true');
       expect(res.body).toEqual({ stored: 'before the migration' });
@@ -121,7 +138,14 @@ describe('hardening: an idempotency key means one request', () => {
   });
 
   describe('workflow-status', () => {
-    const report = (over: Record<string, unknown> = {}) => ({ workflow_id: 'wf-idem', execution_id: `exec-${randomUUID()}`, status: 'running', progress: 10, step: 'Scrape', ...over });
+    const report = (over: Record<string, unknown> = {}) => ({
+      workflow_id: 'wf-idem',
+      execution_id: `exec-${randomUUID()}`,
+      status: 'running',
+      progress: 10,
+      step: 'Scrape',
+      ...over,
+    });
 
     it('single path: another status or another execution under a used key is 422; the same body freshly signed gets the stored answer', async () => {
       const key = randomUUID();
@@ -169,7 +193,10 @@ describe('hardening: an idempotency key means one request', () => {
     it('grouped path: copies of a new key with different bodies in one group: the first in is applied, the others 422, the same body replayed', async () => {
       const key = randomUUID();
       const base = report();
-      const bodies = [{ ...base, progress: 20 }, { ...base, progress: 80 }];
+      const bodies = [
+        { ...base, progress: 20 },
+        { ...base, progress: 80 },
+      ];
       const other = report();
       const results = await inOneGroup([
         () => send('workflow-status', bodies[0], key, 1),
@@ -203,13 +230,24 @@ describe('hardening: an idempotency key means one request', () => {
 
       const key = randomUUID();
       const base = report();
-      const bodies = [{ ...base, progress: 20 }, { ...base, progress: 80 }];
+      const bodies = [
+        { ...base, progress: 20 },
+        { ...base, progress: 80 },
+      ];
       const others = [report(), report(), report(), report()];
-      const group1 = [send('workflow-status', bodies[0], key), send('workflow-status', others[0], randomUUID()), send('workflow-status', others[1])];
+      const group1 = [
+        send('workflow-status', bodies[0], key),
+        send('workflow-status', others[0], randomUUID()),
+        send('workflow-status', others[1]),
+      ];
       await waitFor(() => writes.mock.calls.length === 5, { what: 'the first group queued' });
       slots[0].release();
       await waitFor(() => lookups.arrived() === 1, { what: 'the first group looking its keys up' });
-      const group2 = [send('workflow-status', bodies[1], key), send('workflow-status', others[2], randomUUID()), send('workflow-status', others[3])];
+      const group2 = [
+        send('workflow-status', bodies[1], key),
+        send('workflow-status', others[2], randomUUID()),
+        send('workflow-status', others[3]),
+      ];
       await waitFor(() => writes.mock.calls.length === 8, { what: 'the second group queued' });
       slots[1].release();
 
@@ -229,9 +267,14 @@ describe('hardening: an idempotency key means one request', () => {
     it('single path: two concurrent copies of a new key with different bodies: exactly one applied, the other 422', async () => {
       const key = randomUUID();
       const base = report();
-      const bodies = [{ ...base, progress: 20 }, { ...base, progress: 80 }];
+      const bodies = [
+        { ...base, progress: 20 },
+        { ...base, progress: 80 },
+      ];
       // Both copies passed the key lookup (not stored yet) before either writes: a real race.
-      meet(t.app.get(WorkflowExecutionsService), 'upsertStatuses', 2, ([, reports]) => (reports as { execution_id: string }[]).some((r) => r.execution_id === base.execution_id));
+      meet(t.app.get(WorkflowExecutionsService), 'upsertStatuses', 2, ([, reports]) =>
+        (reports as { execution_id: string }[]).some((r) => r.execution_id === base.execution_id),
+      );
       const results = await Promise.all(bodies.map((body) => send('workflow-status', body, key)));
 
       const won = results.findIndex((r) => r.status === 200);
@@ -281,11 +324,22 @@ describe('migration CallbackBodyHash', () => {
     const mine = MIGRATIONS.indexOf(CallbackBodyHash1796136033867);
     expect(mine).toBeGreaterThan(0);
     const source = (migrations: Function[]) =>
-      new DataSource({ type: 'postgres', url: db.url, migrations, migrationsTableName: 'migrations', migrationsTransactionMode: 'each', logging: false });
+      new DataSource({
+        type: 'postgres',
+        url: db.url,
+        migrations,
+        migrationsTableName: 'migrations',
+        migrationsTransactionMode: 'each',
+        logging: false,
+      });
     const before = source(MIGRATIONS.slice(0, mine));
     const upTo = source(MIGRATIONS.slice(0, mine + 1));
     const columns = async () =>
-      (await upTo.query<{ column_name: string }[]>(`SELECT column_name FROM information_schema.columns WHERE table_name = 'webhook_callbacks' ORDER BY column_name`)).map((c) => c.column_name);
+      (
+        await upTo.query<{ column_name: string }[]>(
+          `SELECT column_name FROM information_schema.columns WHERE table_name = 'webhook_callbacks' ORDER BY column_name`,
+        )
+      ).map((c) => c.column_name);
     try {
       await before.initialize();
       await before.runMigrations();
@@ -297,7 +351,11 @@ describe('migration CallbackBodyHash', () => {
       await upTo.initialize();
       expect((await upTo.runMigrations()).map((m) => m.name)).toEqual(['CallbackBodyHash1796136033867']);
       expect(await columns()).toContain('body_sha256');
-      expect(await upTo.query(`SELECT idempotency_key, endpoint, body_sha256, status_code, response FROM webhook_callbacks ORDER BY idempotency_key`)).toEqual([
+      expect(
+        await upTo.query(
+          `SELECT idempotency_key, endpoint, body_sha256, status_code, response FROM webhook_callbacks ORDER BY idempotency_key`,
+        ),
+      ).toEqual([
         { idempotency_key: 'old-1', endpoint: 'demo-approval', body_sha256: null, status_code: 200, response: { a: 1 } },
         { idempotency_key: 'old-2', endpoint: 'workflow-status', body_sha256: null, status_code: 404, response: { b: 2 } },
       ]);

@@ -440,7 +440,11 @@ describe('incoming request hardening (e2e)', () => {
         });
       }
       const started = Date.now();
-      const res = await postSigned(t.http, `${CALLBACKS}/workflow-status`, { workflow_id: 'wf', execution_id: 'e-after', status: 'running' });
+      const res = await postSigned(t.http, `${CALLBACKS}/workflow-status`, {
+        workflow_id: 'wf',
+        execution_id: 'e-after',
+        status: 'running',
+      });
       expect(res.status).toBe(200);
       // Holding the slot for an abandoned body would make this wait for HTTP_BODY_TIMEOUT_MS (8 s) or get 503.
       expect(Date.now() - started).toBeLessThan(4000);

@@ -14,7 +14,17 @@ describe('health', () => {
         `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name`,
       );
       expect(rows.map((r) => r.table_name)).toEqual(
-        expect.arrayContaining(['leads', 'demos', 'videos', 'outreach_emails', 'workflow_executions', 'webhook_queue', 'webhook_retry_history', 'webhook_logs', 'migrations']),
+        expect.arrayContaining([
+          'leads',
+          'demos',
+          'videos',
+          'outreach_emails',
+          'workflow_executions',
+          'webhook_queue',
+          'webhook_retry_history',
+          'webhook_logs',
+          'migrations',
+        ]),
       );
     });
 

@@ -20,7 +20,12 @@ describe('incoming n8n callbacks', () => {
 
   beforeAll(async () => {
     await receiver.start();
-    t = await startTestApp({ N8N_BASE_URL: receiver.url, N8N_ALERT_WORKFLOW_ID: 'wf-alerting', WEBHOOK_RETRY_DELAYS_MS: '200', OUTBOX_RELAY_INTERVAL_MS: '200' });
+    t = await startTestApp({
+      N8N_BASE_URL: receiver.url,
+      N8N_ALERT_WORKFLOW_ID: 'wf-alerting',
+      WEBHOOK_RETRY_DELAYS_MS: '200',
+      OUTBOX_RELAY_INTERVAL_MS: '200',
+    });
   });
   afterAll(async () => {
     await t?.close();
@@ -28,21 +33,34 @@ describe('incoming n8n callbacks', () => {
   });
 
   const repo = <T extends object>(e: new () => T) => t.dataSource.getRepository<T>(e);
-  const newLead = (over: Partial<Lead> = {}) => repo(Lead).save(repo(Lead).create({ title: 'Bakery in Lille', url: `https://ads.example/${randomUUID()}`, email: 'hello@bakery.example', ...over }));
+  const newLead = (over: Partial<Lead> = {}) =>
+    repo(Lead).save(
+      repo(Lead).create({ title: 'Bakery in Lille', url: `https://ads.example/${randomUUID()}`, email: 'hello@bakery.example', ...over }),
+    );
   const newDemo = async (over: Partial<Demo> = {}) => {
     const lead = await newLead();
-    return repo(Demo).save(repo(Demo).create({ leadId: lead.id, status: 'completed', approvalStatus: 'pending', url: 'https://demos.example/x', ...over }));
+    return repo(Demo).save(
+      repo(Demo).create({ leadId: lead.id, status: 'completed', approvalStatus: 'pending', url: 'https://demos.example/x', ...over }),
+    );
   };
   const newVideo = async (over: Partial<Video> = {}) => {
     const demo = await newDemo({ approvalStatus: 'approved' });
-    return repo(Video).save(repo(Video).create({ leadId: demo.leadId, demoId: demo.id, status: 'completed', approvalStatus: 'pending', ...over }));
+    return repo(Video).save(
+      repo(Video).create({ leadId: demo.leadId, demoId: demo.id, status: 'completed', approvalStatus: 'pending', ...over }),
+    );
   };
   const post = (endpoint: string, body: unknown, opts = {}) => postSigned(t.http, `${CALLBACKS}/${endpoint}`, body, opts);
 
   describe('demo-approval', () => {
     it('approves a demo awaiting approval and requests exactly one video', async () => {
       const demo = await newDemo();
-      const res = await post('demo-approval', { demo_id: demo.id, approved: true, reviewer: 'marie', notes: 'lovely', execution_id: '42' }).expect(200);
+      const res = await post('demo-approval', {
+        demo_id: demo.id,
+        approved: true,
+        reviewer: 'marie',
+        notes: 'lovely',
+        execution_id: '42',
+      }).expect(200);
       expect(res.body.demo).toMatchObject({ id: demo.id, approval_status: 'approved', reviewed_by: 'marie' });
       expect(res.body.video).toMatchObject({ demo_id: demo.id, lead_id: demo.leadId, status: 'queued' });
       const stored = await repo(Demo).findOneByOrFail({ id: demo.id });
@@ -55,7 +73,11 @@ describe('incoming n8n callbacks', () => {
       const demo = await newDemo();
       const id = randomUUID();
       const first = await post('demo-approval', { demo_id: demo.id, approved: true }, { id }).expect(200);
-      const again = await post('demo-approval', { demo_id: demo.id, approved: true }, { id, timestamp: Math.floor(Date.now() / 1000) - 1 }).expect(200);
+      const again = await post(
+        'demo-approval',
+        { demo_id: demo.id, approved: true },
+        { id, timestamp: Math.floor(Date.now() / 1000) - 1 },
+      ).expect(200);
       expect(again.body).toEqual(first.body);
       expect(again.headers['idempotent-replayed']).toBe('true');
       const sameDecision = await post('demo-approval', { demo_id: demo.id, approved: true, reviewer: 'someone else' }).expect(200);
@@ -84,7 +106,11 @@ describe('incoming n8n callbacks', () => {
       const demo = await newDemo();
       await post('demo-approval', { demo_id: demo.id, approved: true, reviewer: 'marie' }).expect(200);
       const res = await post('demo-approval', { demo_id: demo.id, approved: false }).expect(409);
-      expect(res.body).toMatchObject({ statusCode: 409, error: 'conflict', details: { id: demo.id, approval_status: 'approved', reviewed_by: 'marie' } });
+      expect(res.body).toMatchObject({
+        statusCode: 409,
+        error: 'conflict',
+        details: { id: demo.id, approval_status: 'approved', reviewed_by: 'marie' },
+      });
       expect((await repo(Demo).findOneByOrFail({ id: demo.id })).approvalStatus).toBe('approved');
     });
 
@@ -116,11 +142,23 @@ describe('incoming n8n callbacks', () => {
     it('answers 401 without a valid signature, 415 for another content type, 413 beyond the body limit', async () => {
       const demo = await newDemo();
       const body = JSON.stringify({ demo_id: demo.id, approved: true });
-      const unsigned = await request(t.http).post(`${CALLBACKS}/demo-approval`).set('content-type', 'application/json').send(body).expect(401);
+      const unsigned = await request(t.http)
+        .post(`${CALLBACKS}/demo-approval`)
+        .set('content-type', 'application/json')
+        .send(body)
+        .expect(401);
       expect(unsigned.body.error).toBe('signature_missing');
-      const wrongSecret = await request(t.http).post(`${CALLBACKS}/demo-approval`).set(signedHeaders(body, 'another-secret-entirely-0123456789abcdef')).send(body).expect(401);
+      const wrongSecret = await request(t.http)
+        .post(`${CALLBACKS}/demo-approval`)
+        .set(signedHeaders(body, 'another-secret-entirely-0123456789abcdef'))
+        .send(body)
+        .expect(401);
       expect(wrongSecret.body.error).toBe('signature_mismatch');
-      await request(t.http).post(`${CALLBACKS}/demo-approval`).set({ ...signedHeaders(body, TEST_WEBHOOK_SECRET), 'content-type': 'text/plain' }).send(body).expect(415);
+      await request(t.http)
+        .post(`${CALLBACKS}/demo-approval`)
+        .set({ ...signedHeaders(body, TEST_WEBHOOK_SECRET), 'content-type': 'text/plain' })
+        .send(body)
+        .expect(415);
       const huge = JSON.stringify({ demo_id: demo.id, approved: true, notes: 'x'.repeat(2 * 1024 * 1024) });
       await request(t.http).post(`${CALLBACKS}/demo-approval`).set(signedHeaders(huge, TEST_WEBHOOK_SECRET)).send(huge).expect(413);
       expect((await repo(Demo).findOneByOrFail({ id: demo.id })).approvalStatus).toBe('pending');
@@ -132,7 +170,12 @@ describe('incoming n8n callbacks', () => {
       const video = await newVideo();
       const res = await post('video-approval', { video_id: video.id, approved: true, reviewer: 'marie' }).expect(200);
       expect(res.body.video).toMatchObject({ id: video.id, approval_status: 'approved' });
-      expect(res.body.email).toMatchObject({ video_id: video.id, lead_id: video.leadId, status: 'queued', to_address: 'hello@bakery.example' });
+      expect(res.body.email).toMatchObject({
+        video_id: video.id,
+        lead_id: video.leadId,
+        status: 'queued',
+        to_address: 'hello@bakery.example',
+      });
       await post('video-approval', { video_id: video.id, approved: true }).expect(200);
       expect(await repo(OutreachEmail).countBy({ videoId: video.id })).toBe(1);
     });
@@ -148,8 +191,20 @@ describe('incoming n8n callbacks', () => {
     it('upserts an execution, finishes it, and never lets a late running overwrite it', async () => {
       const lead = await newLead();
       const execution_id = `exec-${randomUUID()}`;
-      await post('workflow-status', { workflow_id: 'wf-1', execution_id, status: 'running', progress: 10, step: 'Scrape', lead_id: lead.id }).expect(200);
-      expect(await repo(WorkflowExecution).findOneByOrFail({ executionId: execution_id })).toMatchObject({ status: 'running', progress: 10, lastStep: 'Scrape', leadId: lead.id });
+      await post('workflow-status', {
+        workflow_id: 'wf-1',
+        execution_id,
+        status: 'running',
+        progress: 10,
+        step: 'Scrape',
+        lead_id: lead.id,
+      }).expect(200);
+      expect(await repo(WorkflowExecution).findOneByOrFail({ executionId: execution_id })).toMatchObject({
+        status: 'running',
+        progress: 10,
+        lastStep: 'Scrape',
+        leadId: lead.id,
+      });
       await post('workflow-status', { workflow_id: 'wf-1', execution_id, status: 'waiting', progress: 60, step: 'Approval' }).expect(200);
       await post('workflow-status', { workflow_id: 'wf-1', execution_id, status: 'success', progress: 100 }).expect(200);
       const late = await post('workflow-status', { workflow_id: 'wf-1', execution_id, status: 'running', progress: 20 }).expect(200);
@@ -162,9 +217,18 @@ describe('incoming n8n callbacks', () => {
     it('records a completion with its result and updates the lead', async () => {
       const lead = await newLead();
       const execution_id = `exec-${randomUUID()}`;
-      const res = await post('workflow-completed', { workflow_id: 'wf-2', execution_id, status: 'success', lead_id: lead.id, result: { demo_url: 'https://d.example' }, finished_at: '2026-11-29T10:00:00Z' }).expect(200);
+      const res = await post('workflow-completed', {
+        workflow_id: 'wf-2',
+        execution_id,
+        status: 'success',
+        lead_id: lead.id,
+        result: { demo_url: 'https://d.example' },
+        finished_at: '2026-11-29T10:00:00Z',
+      }).expect(200);
       expect(res.body.execution).toMatchObject({ status: 'success', data: { demo_url: 'https://d.example' } });
-      expect((await repo(Lead).findOneByOrFail({ id: lead.id })).metadata).toMatchObject({ last_workflow: { workflow_id: 'wf-2', execution_id, status: 'success', finished_at: '2026-11-29T10:00:00.000Z' } });
+      expect((await repo(Lead).findOneByOrFail({ id: lead.id })).metadata).toMatchObject({
+        last_workflow: { workflow_id: 'wf-2', execution_id, status: 'success', finished_at: '2026-11-29T10:00:00.000Z' },
+      });
       // The same completion again is harmless; a contradicting one is a conflict.
       await post('workflow-completed', { workflow_id: 'wf-2', execution_id, status: 'success', lead_id: lead.id }).expect(200);
       const conflict = await post('workflow-completed', { workflow_id: 'wf-2', execution_id, status: 'error' }).expect(409);
@@ -175,9 +239,17 @@ describe('incoming n8n callbacks', () => {
       const bad = await post('workflow-status', { workflow_id: '', execution_id: 'e', status: 'done', progress: 101 }).expect(400);
       expect(bad.body.details.map((d: { field: string }) => d.field).sort()).toEqual(['progress', 'status', 'workflow_id']);
       await post('workflow-completed', { workflow_id: 'w', execution_id: 'e', status: 'success', lead_id: randomUUID() }).expect(404);
-      await post('workflow-status', { workflow_id: 'w', execution_id: 'e-unknown-lead', status: 'running', lead_id: randomUUID() }).expect(404);
+      await post('workflow-status', { workflow_id: 'w', execution_id: 'e-unknown-lead', status: 'running', lead_id: randomUUID() }).expect(
+        404,
+      );
       expect(await repo(WorkflowExecution).countBy({ executionId: 'e-unknown-lead' })).toBe(0);
-      const noResultObject = await post('workflow-completed', { workflow_id: 'w', execution_id: 'e', status: 'success', result: 'text', finished_at: 'yesterday' }).expect(400);
+      const noResultObject = await post('workflow-completed', {
+        workflow_id: 'w',
+        execution_id: 'e',
+        status: 'success',
+        result: 'text',
+        finished_at: 'yesterday',
+      }).expect(400);
       expect(noResultObject.body.details.map((d: { field: string }) => d.field).sort()).toEqual(['finished_at', 'result']);
     });
   });
@@ -185,23 +257,43 @@ describe('incoming n8n callbacks', () => {
   describe('error-notification', () => {
     it('records a critical error, puts the lead in error and delivers one workflow_error (priority 3)', async () => {
       const lead = await newLead();
-      const res = await post('error-notification', { workflow_id: 'wf-demo', execution_id: `exec-${randomUUID()}`, lead_id: lead.id, node: 'Build', error_message: 'Timeout', severity: 'critical' }).expect(200);
+      const res = await post('error-notification', {
+        workflow_id: 'wf-demo',
+        execution_id: `exec-${randomUUID()}`,
+        lead_id: lead.id,
+        node: 'Build',
+        error_message: 'Timeout',
+        severity: 'critical',
+      }).expect(200);
       expect(res.body).toMatchObject({ lead_status: 'error' });
       expect((await repo(Lead).findOneByOrFail({ id: lead.id })).status).toBe('error');
-      expect(await repo(WorkflowErrorReport).findOneByOrFail({ id: res.body.report_id })).toMatchObject({ severity: 'critical', eventRaised: true });
+      expect(await repo(WorkflowErrorReport).findOneByOrFail({ id: res.body.report_id })).toMatchObject({
+        severity: 'critical',
+        eventRaised: true,
+      });
       const [hit] = await receiver.waitForCount((r) => r.body?.id === res.body.event_id, 1);
       expect(hit.path).toBe('/webhook/workflow-error');
-      expect(hit.body).toMatchObject({ event: 'workflow_error', priority: 3, data: { workflow_id: 'wf-demo', severity: 'critical', error_message: 'Timeout', source: 'n8n' } });
+      expect(hit.body).toMatchObject({
+        event: 'workflow_error',
+        priority: 3,
+        data: { workflow_id: 'wf-demo', severity: 'critical', error_message: 'Timeout', source: 'n8n' },
+      });
     });
 
     it('leaves the lead alone for a warning', async () => {
       const lead = await newLead();
-      await post('error-notification', { workflow_id: 'wf-demo', lead_id: lead.id, error_message: 'slow', severity: 'warning' }).expect(200);
+      await post('error-notification', { workflow_id: 'wf-demo', lead_id: lead.id, error_message: 'slow', severity: 'warning' }).expect(
+        200,
+      );
       expect((await repo(Lead).findOneByOrFail({ id: lead.id })).status).toBe('new');
     });
 
     it('raises no event for errors of the alerting workflow itself', async () => {
-      const res = await post('error-notification', { workflow_id: 'wf-alerting', error_message: 'alert target down', severity: 'critical' }).expect(200);
+      const res = await post('error-notification', {
+        workflow_id: 'wf-alerting',
+        error_message: 'alert target down',
+        severity: 'critical',
+      }).expect(200);
       expect(res.body.event_id).toBeNull();
       expect(await repo(WorkflowErrorReport).findOneByOrFail({ id: res.body.report_id })).toMatchObject({ eventRaised: false });
       expect(await repo(OutboxEvent).countBy({ eventType: 'workflow_error', entityId: 'wf-alerting' })).toBe(0);
@@ -232,13 +324,24 @@ describe('incoming n8n callbacks', () => {
     const id = randomUUID();
     await post('workflow-status', { workflow_id: 'wf-audit', execution_id: `e-${id}`, status: 'running' }, { id }).expect(200);
     await post('workflow-status', { workflow_id: 'wf-audit', execution_id: `e-${id}`, status: 'nope' }, { id: `${id}-bad` }).expect(400);
-    await request(t.http).post(`${CALLBACKS}/workflow-status`).set({ 'content-type': 'application/json', 'x-webhook-id': `${id}-unsigned` }).send('{}').expect(401);
+    await request(t.http)
+      .post(`${CALLBACKS}/workflow-status`)
+      .set({ 'content-type': 'application/json', 'x-webhook-id': `${id}-unsigned` })
+      .send('{}')
+      .expect(401);
     const logs = await waitFor(async () => {
-      const rows = await repo(WebhookLog).find({ where: [{ deliveryId: id }, { deliveryId: `${id}-bad` }, { deliveryId: `${id}-unsigned` }] });
+      const rows = await repo(WebhookLog).find({
+        where: [{ deliveryId: id }, { deliveryId: `${id}-bad` }, { deliveryId: `${id}-unsigned` }],
+      });
       return rows.length === 3 ? rows : undefined;
     });
     const byId = Object.fromEntries(logs.map((l) => [l.deliveryId, l]));
-    expect(byId[id]).toMatchObject({ direction: 'incoming', endpoint: `${CALLBACKS}/workflow-status`, outcome: 'accepted', responseStatus: 200 });
+    expect(byId[id]).toMatchObject({
+      direction: 'incoming',
+      endpoint: `${CALLBACKS}/workflow-status`,
+      outcome: 'accepted',
+      responseStatus: 200,
+    });
     expect(byId[`${id}-bad`]).toMatchObject({ outcome: 'invalid', responseStatus: 400 });
     expect(byId[`${id}-bad`].reason).toMatch(/status/);
     expect(byId[`${id}-unsigned`]).toMatchObject({ outcome: 'rejected', responseStatus: 401, reason: 'signature_missing' });
@@ -265,10 +368,16 @@ describe('incoming n8n callbacks', () => {
     await repo(Video).save(video);
     const videoEvents = await receiver.waitForCount((r) => r.body?.entity?.id === video.id, 2);
     expect(videoEvents.map((r) => r.body.event).sort()).toEqual(['approval_requested', 'video_completed']);
-    expect(videoEvents.find((r) => r.body.event === 'approval_requested')!.body.data).toMatchObject({ subject: 'video', video: { id: video.id }, lead: { id: lead.id } });
+    expect(videoEvents.find((r) => r.body.event === 'approval_requested')!.body.data).toMatchObject({
+      subject: 'video',
+      video: { id: video.id },
+      lead: { id: lead.id },
+    });
 
     const emailRes = await post('video-approval', { video_id: video.id, approved: true }).expect(200);
-    expect(await repo(OutreachEmail).findBy({ leadId: lead.id })).toMatchObject([{ id: emailRes.body.email.id, status: 'queued', videoId: video.id }]);
+    expect(await repo(OutreachEmail).findBy({ leadId: lead.id })).toMatchObject([
+      { id: emailRes.body.email.id, status: 'queued', videoId: video.id },
+    ]);
   });
 });
 
@@ -310,8 +419,18 @@ describe('incoming n8n callbacks: rate limit per source address', () => {
     const t = await startTestApp({ INCOMING_RATE_LIMIT_PER_MINUTE: '3' });
     try {
       const execution_id = `e-${randomUUID()}`;
-      for (let i = 0; i < 3; i++) await postSigned(t.http, `${CALLBACKS}/workflow-status`, { workflow_id: 'wf', execution_id, status: 'running', progress: i }).expect(200);
-      const limited = await request(t.http).post(`${CALLBACKS}/workflow-status`).set('content-type', 'application/json').send('{}').expect(429);
+      for (let i = 0; i < 3; i++)
+        await postSigned(t.http, `${CALLBACKS}/workflow-status`, {
+          workflow_id: 'wf',
+          execution_id,
+          status: 'running',
+          progress: i,
+        }).expect(200);
+      const limited = await request(t.http)
+        .post(`${CALLBACKS}/workflow-status`)
+        .set('content-type', 'application/json')
+        .send('{}')
+        .expect(429);
       expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
       expect(limited.body.statusCode).toBe(429);
     } finally {

@@ -39,7 +39,8 @@ describe('operations admin API (e2e, real Postgres and Redis)', () => {
     await receiver.stop();
   });
 
-  const api = (method: 'get' | 'post', path: string) => request(t.http)[method](`${BASE}${path}`).set('Authorization', `Bearer ${TEST_ADMIN_TOKEN}`);
+  const api = (method: 'get' | 'post', path: string) =>
+    request(t.http)[method](`${BASE}${path}`).set('Authorization', `Bearer ${TEST_ADMIN_TOKEN}`);
   const emit = async (type: EventType, entityId: string, data: Record<string, unknown> = {}) =>
     (await t.app.get(TriggerService).emit(type, { entity: { type: 'test', id: entityId }, data }))!.id;
   const row = async (id: string) => (await t.dataSource.query(`SELECT status, attempts FROM webhook_queue WHERE id = $1`, [id]))[0];
@@ -96,7 +97,15 @@ describe('operations admin API (e2e, real Postgres and Redis)', () => {
       const { body } = await api('get', '/stats').expect(200);
       expect(body.queue).toMatchObject({ name: 'webhook-deliveries', available: true, paused: false });
       expect(body.queue.jobs.failed).toBeGreaterThanOrEqual(1);
-      expect(Object.keys(body.events.by_status).sort()).toEqual(['cancelled', 'failed', 'pending', 'queued', 'retrying', 'sending', 'sent']);
+      expect(Object.keys(body.events.by_status).sort()).toEqual([
+        'cancelled',
+        'failed',
+        'pending',
+        'queued',
+        'retrying',
+        'sending',
+        'sent',
+      ]);
       expect(body.events.by_status.sent).toBeGreaterThanOrEqual(1);
       expect(body.events.by_status.failed).toBeGreaterThanOrEqual(1);
       expect(body.events.by_event.lead_scraped.sent).toBeGreaterThanOrEqual(1);
@@ -121,18 +130,28 @@ describe('operations admin API (e2e, real Postgres and Redis)', () => {
       } finally {
         await queue().resume();
       }
-      await waitFor(async () => (await api('get', '/stats')).body.events.oldest_undelivered_age_seconds === null, { what: 'nothing undelivered' });
+      await waitFor(async () => (await api('get', '/stats')).body.events.oldest_undelivered_age_seconds === null, {
+        what: 'nothing undelivered',
+      });
     });
 
     it('GET deliveries filters by status, event and entity', async () => {
       const byEntity = await api('get', `/deliveries?entity_id=${okEntity}`).expect(200);
       expect(byEntity.body.items.map((i: { id: string }) => i.id)).toEqual([sentId]);
-      expect(byEntity.body.items[0]).toMatchObject({ id: sentId, event: 'lead_scraped', status: 'sent', attempts: 1, entity: { type: 'test', id: okEntity } });
+      expect(byEntity.body.items[0]).toMatchObject({
+        id: sentId,
+        event: 'lead_scraped',
+        status: 'sent',
+        attempts: 1,
+        entity: { type: 'test', id: okEntity },
+      });
       expect(byEntity.body.items[0].payload).toBeUndefined();
 
       const failed = await api('get', '/deliveries?status=failed&event=demo_failed').expect(200);
       expect(failed.body.items.map((i: { id: string }) => i.id)).toContain(failedId);
-      expect(failed.body.items.every((i: { status: string; event: string }) => i.status === 'failed' && i.event === 'demo_failed')).toBe(true);
+      expect(failed.body.items.every((i: { status: string; event: string }) => i.status === 'failed' && i.event === 'demo_failed')).toBe(
+        true,
+      );
 
       const future = await api('get', `/deliveries?since=${encodeURIComponent(new Date(Date.now() + 3600_000).toISOString())}`).expect(200);
       expect(future.body).toEqual({ items: [], next_cursor: null, limit: 50 });
@@ -146,7 +165,9 @@ describe('operations admin API (e2e, real Postgres and Redis)', () => {
       let cursor: string | null = null;
       let pages = 0;
       do {
-        const res: request.Response = await api('get', `/deliveries?entity_id=${label}&limit=2${cursor ? `&cursor=${cursor}` : ''}`).expect(200);
+        const res: request.Response = await api('get', `/deliveries?entity_id=${label}&limit=2${cursor ? `&cursor=${cursor}` : ''}`).expect(
+          200,
+        );
         expect(res.body.items.length).toBeLessThanOrEqual(2);
         seen.push(...res.body.items.map((i: { id: string }) => i.id));
         cursor = res.body.next_cursor;
@@ -155,7 +176,9 @@ describe('operations admin API (e2e, real Postgres and Redis)', () => {
       expect(pages).toBe(3);
       expect(seen).toHaveLength(5);
       expect(new Set(seen)).toEqual(new Set(ids));
-      const created = await t.dataSource.query(`SELECT id FROM webhook_queue WHERE entity_id = $1 ORDER BY created_at DESC, id DESC`, [label]);
+      const created = await t.dataSource.query(`SELECT id FROM webhook_queue WHERE entity_id = $1 ORDER BY created_at DESC, id DESC`, [
+        label,
+      ]);
       expect(seen).toEqual(created.map((r: { id: string }) => r.id));
     });
 
@@ -174,7 +197,14 @@ describe('operations admin API (e2e, real Postgres and Redis)', () => {
 
     it('GET deliveries/:id gives the payload, every attempt (history and logs) and the job state', async () => {
       const { body } = await api('get', `/deliveries/${failedId}`).expect(200);
-      expect(body).toMatchObject({ id: failedId, event: 'demo_failed', status: 'failed', attempts: 1, last_status_code: 422, job_state: 'failed' });
+      expect(body).toMatchObject({
+        id: failedId,
+        event: 'demo_failed',
+        status: 'failed',
+        attempts: 1,
+        last_status_code: 422,
+        job_state: 'failed',
+      });
       expect(body.payload).toMatchObject({ id: failedId, event: 'demo_failed', entity: { id: badEntity } });
       expect(body.history).toMatchObject([{ attempt: 1, outcome: 'failed', status_code: 422 }]);
       expect(body.logs).toHaveLength(1);
@@ -219,7 +249,12 @@ describe('operations admin API (e2e, real Postgres and Redis)', () => {
       let sentinel: string;
       try {
         // Critical first: were it still queued, it would be delivered before the normal-priority sentinel.
-        cancelled = await emit('workflow_error', entity('cancel-me'), { workflow_id: 'wf', error_message: 'x', severity: 'error', source: 'test' });
+        cancelled = await emit('workflow_error', entity('cancel-me'), {
+          workflow_id: 'wf',
+          error_message: 'x',
+          severity: 'error',
+          source: 'test',
+        });
         await waitStatus(cancelled, 'queued');
         const res = await api('post', `/deliveries/${cancelled}/cancel`).expect(200);
         expect(res.body).toMatchObject({ id: cancelled, status: 'cancelled', last_error: 'cancelled by an operator' });
@@ -289,7 +324,11 @@ describe('operations admin API (e2e, real Postgres and Redis)', () => {
       for (const id of demoIds) await waitStatus(id, 'sent');
       expect(demoIds.map((id) => hitsFor(id).map((h) => h.body.id))).toEqual(demoIds.map((id) => [id, id]));
       expect(leadIds.map((id) => hitsFor(id).length)).toEqual([1, 1]);
-      expect((await t.dataSource.query(`SELECT attempts FROM webhook_queue WHERE id = ANY($1)`, [demoIds])).map((r: { attempts: number }) => r.attempts)).toEqual([1, 1, 1]);
+      expect(
+        (await t.dataSource.query(`SELECT attempts FROM webhook_queue WHERE id = ANY($1)`, [demoIds])).map(
+          (r: { attempts: number }) => r.attempts,
+        ),
+      ).toEqual([1, 1, 1]);
     });
 
     it('refuses a filter matching more than REPLAY_MAX_EVENTS unless forced', async () => {
@@ -309,7 +348,9 @@ describe('operations admin API (e2e, real Postgres and Redis)', () => {
         const queued = await emit('lead_scraped', entity('replay-queued'));
         await waitStatus(queued, 'queued');
         const unknown = randomUUID();
-        const res = await api('post', '/replay').send({ ids: [leadIds[0], unknown, queued] }).expect(200);
+        const res = await api('post', '/replay')
+          .send({ ids: [leadIds[0], unknown, queued] })
+          .expect(200);
         expect(res.body).toEqual({ replayed: 1, not_found: [unknown], skipped: [queued] });
       } finally {
         await queue().resume();
@@ -337,8 +378,14 @@ describe('operations admin API (e2e, real Postgres and Redis)', () => {
           VALUES ($1, 'lead_scraped', 0, 'test', $2, '{}', 'http://127.0.0.1:9/x', $3, 1, 3, now() - make_interval(days => $4), now() - make_interval(days => $4))`,
         [id, label, status, ageDays],
       );
-      await t.dataSource.query(`INSERT INTO webhook_retry_history (delivery_id, attempt, outcome, duration_ms) VALUES ($1, 1, 'sent', 5), ($1, 2, 'sent', 5)`, [id]);
-      await t.dataSource.query(`INSERT INTO webhook_logs (direction, delivery_id, endpoint, outcome) VALUES ('outgoing', $1, 'http://127.0.0.1:9/x', 'sent')`, [id]);
+      await t.dataSource.query(
+        `INSERT INTO webhook_retry_history (delivery_id, attempt, outcome, duration_ms) VALUES ($1, 1, 'sent', 5), ($1, 2, 'sent', 5)`,
+        [id],
+      );
+      await t.dataSource.query(
+        `INSERT INTO webhook_logs (direction, delivery_id, endpoint, outcome) VALUES ('outgoing', $1, 'http://127.0.0.1:9/x', 'sent')`,
+        [id],
+      );
       return id;
     }
     /** The ids still there (the relay may publish and deliver the unfinished seeds meanwhile: their status is not asserted). */
@@ -359,19 +406,24 @@ describe('operations admin API (e2e, real Postgres and Redis)', () => {
       for (const status of ['sent', 'cancelled', 'failed', 'queued', 'retrying', 'pending']) old[status] = await seed(label, status, 10);
       const recent = await seed(label, 'sent', 3);
       for (const age of [40, 3]) {
-        await t.dataSource.query(`INSERT INTO webhook_logs (direction, endpoint, outcome, created_at) VALUES ('incoming', $1, 'accepted', now() - make_interval(days => $2))`, [label, age]);
-        await t.dataSource.query(`INSERT INTO webhook_callbacks (idempotency_key, endpoint, status_code, response, created_at) VALUES ($1, $2, 200, '{}', now() - make_interval(days => $3))`, [
-          `${label}-${age}`,
-          label,
-          age,
-        ]);
+        await t.dataSource.query(
+          `INSERT INTO webhook_logs (direction, endpoint, outcome, created_at) VALUES ('incoming', $1, 'accepted', now() - make_interval(days => $2))`,
+          [label, age],
+        );
+        await t.dataSource.query(
+          `INSERT INTO webhook_callbacks (idempotency_key, endpoint, status_code, response, created_at) VALUES ($1, $2, 200, '{}', now() - make_interval(days => $3))`,
+          [`${label}-${age}`, label, age],
+        );
       }
 
       const res = await api('post', '/cleanup').send({ older_than_days: 7 }).expect(200);
       expect(res.body).toEqual({ events: 2, history: 4, logs: 2, incoming_logs: 1, callbacks: 1 });
       expect(await remaining(label)).toEqual([old.failed, old.queued, old.retrying, old.pending, recent].sort());
       expect(await orphans()).toEqual({ history: 0, logs: 0 });
-      const incoming = await t.dataSource.query(`SELECT created_at > now() - interval '4 days' AS fresh FROM webhook_logs WHERE direction = 'incoming' AND endpoint = $1`, [label]);
+      const incoming = await t.dataSource.query(
+        `SELECT created_at > now() - interval '4 days' AS fresh FROM webhook_logs WHERE direction = 'incoming' AND endpoint = $1`,
+        [label],
+      );
       expect(incoming).toEqual([{ fresh: true }]);
       const keys = await t.dataSource.query(`SELECT idempotency_key FROM webhook_callbacks WHERE endpoint = $1`, [label]);
       expect(keys).toEqual([{ idempotency_key: `${label}-3` }]);
@@ -393,10 +445,13 @@ describe('operations admin API (e2e, real Postgres and Redis)', () => {
     it('registers the daily retention job scheduler on the maintenance queue, and its job cleans up', async () => {
       const maintenance = t.app.get(MaintenanceQueueService).queue;
       expect(maintenance.name).toBe(MAINTENANCE_QUEUE);
-      const schedulers = await waitFor(async () => {
-        const list = await maintenance.getJobSchedulers();
-        return list.length ? list : undefined;
-      }, { what: 'retention scheduler' });
+      const schedulers = await waitFor(
+        async () => {
+          const list = await maintenance.getJobSchedulers();
+          return list.length ? list : undefined;
+        },
+        { what: 'retention scheduler' },
+      );
       expect(schedulers).toMatchObject([{ key: RETENTION_SCHEDULER_ID, name: RETENTION_JOB, pattern: '17 3 * * *', tz: 'UTC' }]);
       expect(schedulers[0].template?.data).toEqual({ olderThanDays: 30, includeFailed: false });
 
@@ -405,7 +460,9 @@ describe('operations admin API (e2e, real Postgres and Redis)', () => {
       const younger = await seed(label, 'sent', 29);
       const failed = await seed(label, 'failed', 31);
       const job = await t.app.get(MaintenanceQueueService).runRetentionNow();
-      const done = await waitFor(async () => ((await job.getState()) === 'completed' ? maintenance.getJob(job.id!) : undefined), { what: 'retention job done' });
+      const done = await waitFor(async () => ((await job.getState()) === 'completed' ? maintenance.getJob(job.id!) : undefined), {
+        what: 'retention job done',
+      });
       expect(done!.returnvalue).toMatchObject({ events: 1, history: 2, logs: 1 });
       expect(await remaining(label)).toEqual([younger, failed].sort());
     });

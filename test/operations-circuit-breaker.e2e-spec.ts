@@ -17,7 +17,9 @@ describe('circuit breaker state in Redis (two processes)', () => {
   const target = 'http://n8n.test/webhook/lead-scraped';
 
   function breaker(env: Record<string, string> = {}): CircuitBreakerService {
-    const config = loadConfig(baseTestEnv({ QUEUE_PREFIX: prefix, CIRCUIT_FAILURE_THRESHOLD: '3', CIRCUIT_COOLDOWN_MS: '300', WEBHOOK_TIMEOUT_MS: '1000', ...env }));
+    const config = loadConfig(
+      baseTestEnv({ QUEUE_PREFIX: prefix, CIRCUIT_FAILURE_THRESHOLD: '3', CIRCUIT_COOLDOWN_MS: '300', WEBHOOK_TIMEOUT_MS: '1000', ...env }),
+    );
     const client = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1, disconnectTimeout: 0 });
     clients.push(client);
     return new CircuitBreakerService(client, config);
@@ -37,20 +39,26 @@ describe('circuit breaker state in Redis (two processes)', () => {
     expect(await two.recordFailure(target)).toBe('opened');
 
     // Process one trusted its closed circuit for a quarter of the cool-down at most; it sees the open circuit after that.
-    const refused = await waitFor(async () => {
-      const admission = await one.admit(target);
-      return admission.allowed ? undefined : admission;
-    }, { timeoutMs: 1000, what: 'process one refused' });
+    const refused = await waitFor(
+      async () => {
+        const admission = await one.admit(target);
+        return admission.allowed ? undefined : admission;
+      },
+      { timeoutMs: 1000, what: 'process one refused' },
+    );
     expect(refused.allowed).toBe(false);
     expect(refused.allowed === false && refused.waitMs).toBeLessThanOrEqual(300);
     expect((await two.admit(target)).allowed).toBe(false);
     expect(await one.list()).toMatchObject([{ target, state: 'open', consecutive_failures: 3 }]);
 
     // After the cool-down exactly one caller becomes the probe; the others keep waiting.
-    const probe = await waitFor(async () => {
-      const admission = await two.admit(target);
-      return admission.allowed ? admission : undefined;
-    }, { timeoutMs: 3000, what: 'probe admitted' });
+    const probe = await waitFor(
+      async () => {
+        const admission = await two.admit(target);
+        return admission.allowed ? admission : undefined;
+      },
+      { timeoutMs: 3000, what: 'probe admitted' },
+    );
     expect(probe).toEqual({ allowed: true, probe: true });
     expect((await one.admit(target)).allowed).toBe(false);
     expect((await one.list())[0].state).toBe('half_open');

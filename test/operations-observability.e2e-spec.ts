@@ -41,7 +41,13 @@ describe('metrics and Bull Board (e2e)', () => {
       return { status: 200 };
     });
     const started = await startTestApp(
-      { N8N_BASE_URL: receiver.url, WEBHOOK_RETRY_DELAYS_MS: '100', ADMIN_USER: USER, ADMIN_PASSWORD: PASSWORD, OUTBOX_RELAY_INTERVAL_MS: '200' },
+      {
+        N8N_BASE_URL: receiver.url,
+        WEBHOOK_RETRY_DELAYS_MS: '100',
+        ADMIN_USER: USER,
+        ADMIN_PASSWORD: PASSWORD,
+        OUTBOX_RELAY_INTERVAL_MS: '200',
+      },
       { controllers: [SignedController] },
     );
     ({ app, http, dataSource, close } = started);
@@ -54,11 +60,16 @@ describe('metrics and Bull Board (e2e)', () => {
   describe('/metrics', () => {
     beforeAll(async () => {
       const triggers = app.get(TriggerService);
-      for (const type of ['lead_scraped', 'demo_failed', 'video_completed'] as const) await triggers.emit(type, { entity: { type: 'test', id: type }, data: {} });
+      for (const type of ['lead_scraped', 'demo_failed', 'video_completed'] as const)
+        await triggers.emit(type, { entity: { type: 'test', id: type }, data: {} });
       // The three events, and the alert the failed one raises (a workflow_error event), all end.
       const ended = `SELECT count(*)::int AS n FROM webhook_queue WHERE status IN ('sent', 'failed')`;
       await waitFor(async () => (await dataSource.query(ended))[0].n === 4, { what: 'four deliveries ended' });
-      await request(http).post('/api/v1/webhooks/n8n/metrics-test').set('content-type', 'application/json').send('{"unsigned":true}').expect(401);
+      await request(http)
+        .post('/api/v1/webhooks/n8n/metrics-test')
+        .set('content-type', 'application/json')
+        .send('{"unsigned":true}')
+        .expect(401);
       app.get(MetricsService).recordCallback('demo-status', 'accepted');
       await app.get(CircuitBreakerService).recordFailure('http://n8n.test/webhook/flaky');
     });

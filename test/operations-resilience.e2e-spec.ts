@@ -11,9 +11,14 @@ import { TestReceiver } from './support/receiver';
 import { startTestApp, TEST_ADMIN_TOKEN, TestApp } from './support/test-app';
 import { waitFor } from './support/wait';
 
-const emitter = (t: { app: INestApplication }) => async (type: EventType, entityId: string, data: Record<string, unknown> = {}) =>
-  (await t.app.get(TriggerService).emit(type, { entity: { type: 'test', id: entityId }, data }))!.id;
-const admin = (http: unknown, path: string) => request(http as Parameters<typeof request>[0]).get(path).set('Authorization', `Bearer ${TEST_ADMIN_TOKEN}`);
+const emitter =
+  (t: { app: INestApplication }) =>
+  async (type: EventType, entityId: string, data: Record<string, unknown> = {}) =>
+    (await t.app.get(TriggerService).emit(type, { entity: { type: 'test', id: entityId }, data }))!.id;
+const admin = (http: unknown, path: string) =>
+  request(http as Parameters<typeof request>[0])
+    .get(path)
+    .set('Authorization', `Bearer ${TEST_ADMIN_TOKEN}`);
 
 describe('circuit breaker and alerting (e2e)', () => {
   const n8n = new TestReceiver();
@@ -49,9 +54,13 @@ describe('circuit breaker and alerting (e2e)', () => {
     await Promise.all([n8n.stop(), alerts.stop()]);
   });
 
-  const row = async (id: string) => (await t.dataSource.query(`SELECT status, attempts, next_retry_at FROM webhook_queue WHERE id = $1`, [id]))[0];
+  const row = async (id: string) =>
+    (await t.dataSource.query(`SELECT status, attempts, next_retry_at FROM webhook_queue WHERE id = $1`, [id]))[0];
   const history = async (id: string) =>
-    (await t.dataSource.query(`SELECT attempt, outcome FROM webhook_retry_history WHERE delivery_id = $1 ORDER BY id`, [id])) as { attempt: number; outcome: string }[];
+    (await t.dataSource.query(`SELECT attempt, outcome FROM webhook_retry_history WHERE delivery_id = $1 ORDER BY id`, [id])) as {
+      attempt: number;
+      outcome: string;
+    }[];
   const hitsFor = (id: string) => n8n.requests.filter((r) => r.headers['x-webhook-id'] === id);
   const jobState = (id: string) => t.app.get(WebhookQueueService).jobState(id);
   const alertRows = async () =>
@@ -65,19 +74,37 @@ describe('circuit breaker and alerting (e2e)', () => {
     const first = await emit('lead_scraped', `circuit-${randomUUID()}`);
 
     // Three failed attempts open the circuit; the fourth is held, not sent.
-    const circuit = await waitFor(async () => (await admin(t.http, '/api/v1/webhooks/queue/stats').expect(200)).body.circuits.find((c: { target: string; state: string }) => c.target === target && c.state === 'open'), {
-      what: 'circuit open',
-    });
+    const circuit = await waitFor(
+      async () =>
+        (await admin(t.http, '/api/v1/webhooks/queue/stats').expect(200)).body.circuits.find(
+          (c: { target: string; state: string }) => c.target === target && c.state === 'open',
+        ),
+      {
+        what: 'circuit open',
+      },
+    );
     expect(circuit.consecutive_failures).toBe(3);
-    const heldCount = async () => Number(/^bridge_webhook_deliveries_total\{event="lead_scraped",outcome="held"\} (\d+)$/m.exec(await t.app.get(MetricsService).metrics())?.[1] ?? 0);
+    const heldCount = async () =>
+      Number(
+        /^bridge_webhook_deliveries_total\{event="lead_scraped",outcome="held"\} (\d+)$/m.exec(
+          await t.app.get(MetricsService).metrics(),
+        )?.[1] ?? 0,
+      );
     await waitFor(async () => (await heldCount()) >= 1, { what: 'fourth attempt held' });
-    await waitFor(async () => (await jobState(first)) === 'delayed' && (await row(first)).status === 'retrying', { what: 'first event back in the delayed set' });
+    await waitFor(async () => (await jobState(first)) === 'delayed' && (await row(first)).status === 'retrying', {
+      what: 'first event back in the delayed set',
+    });
     expect(hitsFor(first)).toHaveLength(3);
     expect((await history(first)).map((h) => h.outcome)).toEqual(['retrying', 'retrying', 'retrying']);
 
     // Events raised while it is open wait with no attempt spent and nothing in their history.
-    const held = [await emit('lead_scraped', `held-${randomUUID()}`), await emit('lead_scraped', `held-${randomUUID()}`), await emit('lead_scraped', `held-${randomUUID()}`)];
-    for (const id of held) await waitFor(async () => (await jobState(id)) === 'delayed' && (await row(id)).next_retry_at !== null, { what: `${id} held` });
+    const held = [
+      await emit('lead_scraped', `held-${randomUUID()}`),
+      await emit('lead_scraped', `held-${randomUUID()}`),
+      await emit('lead_scraped', `held-${randomUUID()}`),
+    ];
+    for (const id of held)
+      await waitFor(async () => (await jobState(id)) === 'delayed' && (await row(id)).next_retry_at !== null, { what: `${id} held` });
     for (const id of held) {
       expect(await row(id)).toMatchObject({ status: 'queued', attempts: 0 });
       expect(await history(id)).toEqual([]);
@@ -94,11 +121,16 @@ describe('circuit breaker and alerting (e2e)', () => {
     expect(metrics.text).toMatch(/bridge_webhook_deliveries_total\{event="lead_scraped",outcome="held"\} [1-9]/);
     const [alert] = await alerts.waitForCount(() => true, 1);
     expect(alert.path).toBe('/alerts');
-    expect(alert.body).toMatchObject({ event: 'workflow_error', priority: 3, data: { severity: 'critical', source: 'webhook-bridge', alert: { kind: 'circuit_open', target_url: target } } });
+    expect(alert.body).toMatchObject({
+      event: 'workflow_error',
+      priority: 3,
+      data: { severity: 'critical', source: 'webhook-bridge', alert: { kind: 'circuit_open', target_url: target } },
+    });
 
     // n8n comes back: after the cool-down one probe closes the circuit and everything goes out.
     down = false;
-    for (const id of [first, ...held]) await waitFor(async () => (await row(id)).status === 'sent', { timeoutMs: 15000, what: `${id} sent` });
+    for (const id of [first, ...held])
+      await waitFor(async () => (await row(id)).status === 'sent', { timeoutMs: 15000, what: `${id} sent` });
     expect((await row(first)).attempts).toBe(4);
     expect((await history(first)).map((h) => h.outcome)).toEqual(['retrying', 'retrying', 'retrying', 'sent']);
     for (const id of held) {
@@ -107,18 +139,28 @@ describe('circuit breaker and alerting (e2e)', () => {
       expect(hitsFor(id)).toHaveLength(1);
     }
     const after = await admin(t.http, '/api/v1/webhooks/queue/stats').expect(200);
-    expect(after.body.circuits.find((c: { target: string }) => c.target === target)).toMatchObject({ state: 'closed', consecutive_failures: 0 });
+    expect(after.body.circuits.find((c: { target: string }) => c.target === target)).toMatchObject({
+      state: 'closed',
+      consecutive_failures: 0,
+    });
     expect((await alertRows()).filter((a) => a.kind === 'circuit_open')).toHaveLength(1);
   });
 
   it('raises one alert per incident when events fail for good, not one per event', async () => {
-    const ids = [await emit('email_failed', `dead-${randomUUID()}`), await emit('email_failed', `dead-${randomUUID()}`), await emit('email_failed', `dead-${randomUUID()}`)];
+    const ids = [
+      await emit('email_failed', `dead-${randomUUID()}`),
+      await emit('email_failed', `dead-${randomUUID()}`),
+      await emit('email_failed', `dead-${randomUUID()}`),
+    ];
     for (const id of ids) await waitFor(async () => (await jobState(id)) === 'failed', { what: `${id} failed for good` });
     const target = `${n8n.url}/reject/email-failed`;
     const raised = (await alertRows()).filter((a) => a.kind === 'delivery_failed' && a.target === target);
     expect(raised).toHaveLength(1);
     const [alert] = await alerts.waitForCount((r) => r.body?.data?.alert?.kind === 'delivery_failed', 1);
-    expect(alert.body.data).toMatchObject({ workflow_id: 'n8n-webhook-bridge', alert: { target_url: target, event: 'email_failed', attempts: 1 } });
+    expect(alert.body.data).toMatchObject({
+      workflow_id: 'n8n-webhook-bridge',
+      alert: { target_url: target, event: 'email_failed', attempts: 1 },
+    });
     expect(alert.body.data.error_message).toContain('HTTP 400');
   });
 
@@ -165,7 +207,13 @@ describe('rate limits (e2e)', () => {
     await n8n.start();
     const started = await startTestApp(
       // TRUST_PROXY: the test plays a second source address through X-Forwarded-For from loopback.
-      { N8N_BASE_URL: n8n.url, WEBHOOK_RATE_LIMIT_PER_SECOND: '4', INCOMING_RATE_LIMIT_PER_MINUTE: '3', WEBHOOK_CONCURRENCY: '10', TRUST_PROXY: 'loopback' },
+      {
+        N8N_BASE_URL: n8n.url,
+        WEBHOOK_RATE_LIMIT_PER_SECOND: '4',
+        INCOMING_RATE_LIMIT_PER_MINUTE: '3',
+        WEBHOOK_CONCURRENCY: '10',
+        TRUST_PROXY: 'loopback',
+      },
       { controllers: [RateLimitedController] },
     );
     ({ app, http, dataSource, close } = started);
@@ -198,7 +246,9 @@ describe('rate limits (e2e)', () => {
     const times = hits.map((h) => h.receivedAt).sort((a, b) => a - b);
     // 4 per window of one second: the 9th delivery starts at least two windows after the first.
     expect(times[8] - times[0]).toBeGreaterThanOrEqual(1900);
-    await waitFor(async () => (await dataSource.query(`SELECT count(*)::int AS n FROM webhook_queue WHERE status = 'sent'`))[0].n === 9, { what: 'all sent' });
+    await waitFor(async () => (await dataSource.query(`SELECT count(*)::int AS n FROM webhook_queue WHERE status = 'sent'`))[0].n === 9, {
+      what: 'all sent',
+    });
     expect(new Set(hits.map((h) => h.headers['x-webhook-id']))).toEqual(new Set(ids));
   });
 });

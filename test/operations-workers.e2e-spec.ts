@@ -39,7 +39,9 @@ describe('pause and resume across two worker processes (e2e)', () => {
 
   const api = (path: string) => request(t.http).post(`/api/v1/webhooks/queue${path}`).set('Authorization', `Bearer ${TEST_ADMIN_TOKEN}`);
   const statuses = async (ids: string[]) =>
-    (await t.dataSource.query(`SELECT status FROM webhook_queue WHERE id = ANY($1)`, [ids])).map((r: { status: string }) => r.status) as string[];
+    (await t.dataSource.query(`SELECT status FROM webhook_queue WHERE id = ANY($1)`, [ids])).map(
+      (r: { status: string }) => r.status,
+    ) as string[];
 
   it('delivers nothing while paused (an in-flight delivery finishes), and everything once resumed', async () => {
     // An event in flight when the pause comes still finishes.
@@ -52,7 +54,11 @@ describe('pause and resume across two worker processes (e2e)', () => {
     await api('/pause').expect(200, { paused: true });
     await waitFor(async () => (await statuses([slow]))[0] === 'sent', { what: 'in-flight delivery finished while paused' });
 
-    const inputs: EventInput[] = Array.from({ length: 20 }, (_, i) => ({ type: i % 2 ? 'demo_completed' : 'lead_scraped', entity: { type: 'test', id: `paused-${i}` }, data: { i } }));
+    const inputs: EventInput[] = Array.from({ length: 20 }, (_, i) => ({
+      type: i % 2 ? 'demo_completed' : 'lead_scraped',
+      entity: { type: 'test', id: `paused-${i}` },
+      data: { i },
+    }));
     const ids = (await t.dataSource.transaction((manager) => triggers.emitMany(inputs, { manager }))).map((e) => e.id);
     await waitFor(async () => (await statuses(ids)).every((s) => s === 'queued'), { what: 'all 20 queued' });
     const queue = t.app.get(WebhookQueueService);

@@ -11,7 +11,12 @@ import { TestReceiver, signatureVerifies } from './support/receiver';
 import { startTestApp, TestApp, TEST_WEBHOOK_SECRET } from './support/test-app';
 import { waitFor } from './support/wait';
 
-const leadInput = (over: Partial<Lead> = {}) => ({ title: 'Plumber in Lyon', url: `https://ads.example/${randomUUID()}`, city: 'Lyon', ...over });
+const leadInput = (over: Partial<Lead> = {}) => ({
+  title: 'Plumber in Lyon',
+  url: `https://ads.example/${randomUUID()}`,
+  city: 'Lyon',
+  ...over,
+});
 
 describe('outgoing events', () => {
   const receiver = new TestReceiver();
@@ -35,7 +40,8 @@ describe('outgoing events', () => {
   const leads = () => t.dataSource.getRepository(Lead);
   const outboxRow = (id: string) => t.dataSource.getRepository(OutboxEvent).findOneByOrFail({ id });
   const outboxFor = (entityId: string) => t.dataSource.getRepository(OutboxEvent).findBy({ entityId });
-  const history = (deliveryId: string) => t.dataSource.getRepository(RetryHistory).find({ where: { deliveryId }, order: { attempt: 'ASC' } });
+  const history = (deliveryId: string) =>
+    t.dataSource.getRepository(RetryHistory).find({ where: { deliveryId }, order: { attempt: 'ASC' } });
 
   it('a lead insert reaches the receiver once as a signed lead_scraped envelope, and is audited', async () => {
     const lead = await leads().save(leads().create(leadInput()));
@@ -182,9 +188,15 @@ describe('outgoing events', () => {
 
     const [demoFailed] = await receiver.waitForCount((r) => r.body?.event === 'demo_failed' && r.body.entity.id === demo.id, 1);
     expect(demoFailed.path).toBe('/webhook/demo-failed');
-    expect(demoFailed.body).toMatchObject({ priority: 2, data: { error: 'build timed out', demo: { id: demo.id, status: 'failed' }, lead: { id: lead.id } } });
+    expect(demoFailed.body).toMatchObject({
+      priority: 2,
+      data: { error: 'build timed out', demo: { id: demo.id, status: 'failed' }, lead: { id: lead.id } },
+    });
     const [videoFailed] = await receiver.waitForCount((r) => r.body?.event === 'video_failed' && r.body.entity.id === video.id, 1);
-    expect(videoFailed.body).toMatchObject({ priority: 2, data: { error: 'render crashed', video: { demo_id: demo.id }, lead: { id: lead.id } } });
+    expect(videoFailed.body).toMatchObject({
+      priority: 2,
+      data: { error: 'render crashed', video: { demo_id: demo.id }, lead: { id: lead.id } },
+    });
     const [responded] = await receiver.waitForCount((r) => r.body?.event === 'lead_responded' && r.body.entity.id === lead.id, 1);
     expect(responded.body).toMatchObject({ priority: 2, data: { previous_status: 'new', lead: { status: 'responded' } } });
     // Inserting with a non-final status raised nothing for the demo or the video.
@@ -199,7 +211,10 @@ describe('outgoing events', () => {
     await emails.markSent(sent.id);
     await emails.markSent(sent.id); // already sent: nothing new
     const [hit] = await receiver.waitForCount((r) => r.body?.event === 'email_sent' && r.body.entity.id === sent.id, 1);
-    expect(hit.body).toMatchObject({ priority: 0, data: { email: { id: sent.id, status: 'sent', to_address: 'owner@shop.example' }, lead: { id: lead.id } } });
+    expect(hit.body).toMatchObject({
+      priority: 0,
+      data: { email: { id: sent.id, status: 'sent', to_address: 'owner@shop.example' }, lead: { id: lead.id } },
+    });
 
     const failed = await emails.create({ leadId: lead.id, toAddress: 'owner@shop.example' });
     await expect(

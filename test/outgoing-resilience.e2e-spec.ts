@@ -26,10 +26,21 @@ describe('outgoing events: ordering and failures', () => {
     try {
       const queue = t.app.get(WebhookQueueService).queue;
       await queue.pause();
-      const types: EventType[] = ['lead_scraped', 'demo_completed', 'workflow_error', 'demo_failed', 'email_sent', 'workflow_error', 'video_completed', 'lead_qualified'];
+      const types: EventType[] = [
+        'lead_scraped',
+        'demo_completed',
+        'workflow_error',
+        'demo_failed',
+        'email_sent',
+        'workflow_error',
+        'video_completed',
+        'lead_qualified',
+      ];
       const inputs: EventInput[] = types.map((type, i) => ({ type, entity: { type: 'test', id: `e${i}` }, data: { i } }));
       const envelopes = await t.app.get(TriggerService).emitMany(inputs);
-      await waitFor(async () => (await Promise.all(envelopes.map((e) => rowStatus(t, e.id)))).every((s) => s === 'queued'), { what: 'all events queued' });
+      await waitFor(async () => (await Promise.all(envelopes.map((e) => rowStatus(t, e.id)))).every((s) => s === 'queued'), {
+        what: 'all events queued',
+      });
       await queue.resume();
       const hits = await receiver.waitForCount(() => true, types.length);
       expect(hits.map((h) => h.body.priority)).toEqual([3, 3, 2, 1, 1, 0, 0, 0]);
@@ -128,15 +139,22 @@ describe('outgoing events: two worker processes on one queue', () => {
     const triggers = t.app.get(TriggerService);
     const ids: string[] = [];
     for (let batch = 0; batch < 10; batch++) {
-      const inputs: EventInput[] = Array.from({ length: 100 }, (_, i) => ({ type: 'lead_scraped', entity: { type: 'lead', id: `${batch}-${i}` }, data: { n: batch * 100 + i } }));
+      const inputs: EventInput[] = Array.from({ length: 100 }, (_, i) => ({
+        type: 'lead_scraped',
+        entity: { type: 'lead', id: `${batch}-${i}` },
+        data: { n: batch * 100 + i },
+      }));
       const envelopes = await t.dataSource.transaction((manager) => triggers.emitMany(inputs, { manager }));
       ids.push(...envelopes.map((e) => e.id));
     }
     await receiver.waitForCount(() => true, 1000, 60000);
-    await waitFor(async () => (await t.dataSource.query(`SELECT count(*)::int AS n FROM webhook_queue WHERE status = 'sent'`))[0].n === 1000, {
-      timeoutMs: 30000,
-      what: 'all 1,000 rows sent',
-    });
+    await waitFor(
+      async () => (await t.dataSource.query(`SELECT count(*)::int AS n FROM webhook_queue WHERE status = 'sent'`))[0].n === 1000,
+      {
+        timeoutMs: 30000,
+        what: 'all 1,000 rows sent',
+      },
+    );
     const distinct = new Set(receiver.requests.map((r) => String(r.headers['x-webhook-id'])));
     expect(distinct.size).toBe(1000);
     expect(receiver.requests).toHaveLength(1000);

@@ -86,10 +86,16 @@ describe('webhook signature guard (e2e, real Postgres and Redis)', () => {
   };
   /** The refusal's audit row is written in the background (the answer does not wait for it). */
   const rejectedRows = (deliveryId: string) =>
-    waitFor(async () => {
-      const rows = await t.dataSource.query(`SELECT * FROM webhook_logs WHERE direction = 'incoming' AND outcome = 'rejected' AND delivery_id = $1`, [deliveryId]);
-      return rows.length > 0 ? rows : undefined;
-    }, { what: `refusal row ${deliveryId}` });
+    waitFor(
+      async () => {
+        const rows = await t.dataSource.query(
+          `SELECT * FROM webhook_logs WHERE direction = 'incoming' AND outcome = 'rejected' AND delivery_id = $1`,
+          [deliveryId],
+        );
+        return rows.length > 0 ? rows : undefined;
+      },
+      { what: `refusal row ${deliveryId}` },
+    );
 
   it('accepts a signed request and hands the handler the verified id and timestamp', async () => {
     const body = JSON.stringify({ execution_id: 'e-1', status: 'done' });
@@ -128,7 +134,9 @@ describe('webhook signature guard (e2e, real Postgres and Redis)', () => {
 
   it('refuses a signature made with another secret, and a body changed by one byte: 401 signature_mismatch', async () => {
     const body = JSON.stringify({ lead: 'L-7' });
-    expect((await post(ECHO, body, signedHeaders(body, 'not-our-secret-0123456789abcdef0123456789')).expect(401)).body.error).toBe('signature_mismatch');
+    expect((await post(ECHO, body, signedHeaders(body, 'not-our-secret-0123456789abcdef0123456789')).expect(401)).body.error).toBe(
+      'signature_mismatch',
+    );
     const changed = body.replace('L-7', 'L-8');
     expect((await post(ECHO, changed, signedHeaders(body, NEW_SECRET)).expect(401)).body.error).toBe('signature_mismatch');
   });
@@ -152,9 +160,13 @@ describe('webhook signature guard (e2e, real Postgres and Redis)', () => {
   it('refuses duplicated signature or timestamp headers (Node joins them with ", ")', async () => {
     const headers = signedHeaders('{}', NEW_SECRET);
     const sig = headers['x-webhook-signature-256'];
-    expect((await post(ECHO, '{}', { ...headers, 'x-webhook-signature-256': [sig, sig] }).expect(401)).body.error).toBe('signature_malformed');
+    expect((await post(ECHO, '{}', { ...headers, 'x-webhook-signature-256': [sig, sig] }).expect(401)).body.error).toBe(
+      'signature_malformed',
+    );
     const ts = headers['x-webhook-timestamp'];
-    expect((await post(ECHO, '{}', { ...headers, 'x-webhook-timestamp': [ts, ts] }).expect(401)).body.error).toBe('timestamp_out_of_tolerance');
+    expect((await post(ECHO, '{}', { ...headers, 'x-webhook-timestamp': [ts, ts] }).expect(401)).body.error).toBe(
+      'timestamp_out_of_tolerance',
+    );
   });
 
   it('verifies unicode and whitespace exactly as sent (no re-serialisation)', async () => {
@@ -173,7 +185,13 @@ describe('webhook signature guard (e2e, real Postgres and Redis)', () => {
     const body = `{"not json ${uniqueId('raw')}`;
     // Parsed only once the signature verified: 400 invalid_json, with the request id, never quoting the body.
     const invalid = await post(ECHO, body, signedHeaders(body, NEW_SECRET)).expect(400);
-    expect(invalid.body).toEqual({ statusCode: 400, error: 'invalid_json', message: 'Request body is not valid JSON', details: { problem: 'syntax' }, request_id: expect.any(String) });
+    expect(invalid.body).toEqual({
+      statusCode: 400,
+      error: 'invalid_json',
+      message: 'Request body is not valid JSON',
+      details: { problem: 'syntax' },
+      request_id: expect.any(String),
+    });
     // Unsigned, the same bytes are never parsed: the signature is refused first.
     expect((await post(ECHO, body, { 'content-type': 'application/json' }).expect(401)).body.error).toBe('signature_missing');
     // Another content type is not parsed, so its bytes cannot be verified: 415, audited.
@@ -198,7 +216,10 @@ describe('webhook signature guard (e2e, real Postgres and Redis)', () => {
 
     it('signs outgoing requests with the new secret only, in a form this guard accepts', async () => {
       const signer = t.app.get(WebhookSignerService);
-      const { body, headers } = await signer.buildSignedRequest({ lead_id: uniqueId('out') }, { id: uniqueId('d'), event: 'lead_scraped', attempt: 1 });
+      const { body, headers } = await signer.buildSignedRequest(
+        { lead_id: uniqueId('out') },
+        { id: uniqueId('d'), event: 'lead_scraped', attempt: 1 },
+      );
       const ts = headers['X-Webhook-Timestamp'];
       expect(headers['X-Webhook-Signature-256']).toBe(`sha256=${hmacHex(NEW_SECRET, ts, body)}`);
       expect(headers['X-Webhook-Signature-256']).not.toBe(`sha256=${hmacHex(OLD_SECRET, ts, body)}`);
@@ -214,7 +235,10 @@ describe('webhook signature guard (e2e, real Postgres and Redis)', () => {
       const again = await post(ECHO, body, headers).expect(409);
       expect(again.body.error).toBe('replayed');
       // The same signature in upper-case hex is the same signed content.
-      await post(ECHO, body, { ...headers, 'x-webhook-signature-256': `sha256=${headers['x-webhook-signature-256'].slice(7).toUpperCase()}` }).expect(409);
+      await post(ECHO, body, {
+        ...headers,
+        'x-webhook-signature-256': `sha256=${headers['x-webhook-signature-256'].slice(7).toUpperCase()}`,
+      }).expect(409);
       expect(applied.get(Buffer.from(body).toString('hex'))).toBe(1);
     });
 
@@ -263,7 +287,7 @@ describe('webhook signature guard (e2e, real Postgres and Redis)', () => {
       expect((await post(FLAKY, body, headers).expect(409)).body.error).toBe('replayed');
     });
 
-    it('a re-signed request (new timestamp) with the same X-Webhook-Id passes the guard: idempotency by id is the handlers\' job', async () => {
+    it("a re-signed request (new timestamp) with the same X-Webhook-Id passes the guard: idempotency by id is the handlers' job", async () => {
       const id = uniqueId('same-id');
       const body = JSON.stringify({ callback: id });
       await post(ECHO, body, signedHeaders(body, NEW_SECRET, { id, timestamp: nowSeconds() - 1 })).expect(200);
@@ -274,17 +298,28 @@ describe('webhook signature guard (e2e, real Postgres and Redis)', () => {
 
   describe('a request signed by openssl in a shell', () => {
     const opensslSign = (secret: string, timestamp: number, body: string) =>
-      (execFileSync('openssl', ['dgst', '-sha256', '-hmac', secret], { input: `${timestamp}.${body}` }).toString().trim().split(/\s+/).pop() as string);
+      execFileSync('openssl', ['dgst', '-sha256', '-hmac', secret], { input: `${timestamp}.${body}` })
+        .toString()
+        .trim()
+        .split(/\s+/)
+        .pop() as string;
 
     it('is accepted; changing a body byte, the timestamp or the secret is refused with signature_mismatch', async () => {
       const body = JSON.stringify({ from: 'openssl', id: uniqueId('ssl'), note: 'grüße' });
       const ts = nowSeconds();
-      const good = { 'content-type': 'application/json', 'x-webhook-timestamp': String(ts), 'x-webhook-signature-256': `sha256=${opensslSign(NEW_SECRET, ts, body)}` };
+      const good = {
+        'content-type': 'application/json',
+        'x-webhook-timestamp': String(ts),
+        'x-webhook-signature-256': `sha256=${opensslSign(NEW_SECRET, ts, body)}`,
+      };
       await post(ECHO, body, good).expect(200);
       const reason = async (b: string, h: Record<string, string>) => (await post(ECHO, b, h).expect(401)).body.error;
       expect(await reason(body.replace('openssl', 'openssM'), good)).toBe('signature_mismatch');
       expect(await reason(body, { ...good, 'x-webhook-timestamp': String(ts - 1) })).toBe('signature_mismatch');
-      const otherSecret = { ...good, 'x-webhook-signature-256': `sha256=${opensslSign('a-different-secret-0123456789abcdef012345', ts, body)}` };
+      const otherSecret = {
+        ...good,
+        'x-webhook-signature-256': `sha256=${opensslSign('a-different-secret-0123456789abcdef012345', ts, body)}`,
+      };
       expect(await reason(body, otherSecret)).toBe('signature_mismatch');
     });
   });
@@ -299,17 +334,30 @@ describe('webhook signature guard (e2e, real Postgres and Redis)', () => {
       ];
       for (const [expected, headers, recordedBody] of cases) {
         const id = uniqueId(expected);
-        const res = await post(`${ECHO}?trace=1`, '{"a":1}', { ...headers, 'x-webhook-id': id, authorization: 'Bearer very-private-token' }).expect(401);
+        const res = await post(`${ECHO}?trace=1`, '{"a":1}', {
+          ...headers,
+          'x-webhook-id': id,
+          authorization: 'Bearer very-private-token',
+        }).expect(401);
         const rows = await rejectedRows(id);
         expect(rows).toEqual([
-          expect.objectContaining({ direction: 'incoming', outcome: 'rejected', reason: expected, endpoint: ECHO, method: 'POST', response_status: 401, request_body: recordedBody }),
+          expect.objectContaining({
+            direction: 'incoming',
+            outcome: 'rejected',
+            reason: expected,
+            endpoint: ECHO,
+            method: 'POST',
+            response_status: 401,
+            request_body: recordedBody,
+          }),
         ]);
         expect(rows[0].source_ip).toMatch(/127\.0\.0\.1|::1/);
         expect(rows[0].request_headers['x-webhook-signature-256']).toBe('[redacted]');
         expect(rows[0].request_headers.authorization).toBe('[redacted]');
         expect(rows[0].request_headers['x-webhook-timestamp']).toBe(headers['x-webhook-timestamp']);
         const everything = JSON.stringify(rows) + JSON.stringify(res.body);
-        for (const secret of [NEW_SECRET, OLD_SECRET, headers['x-webhook-signature-256'].slice(7), 'very-private-token']) expect(everything).not.toContain(secret);
+        for (const secret of [NEW_SECRET, OLD_SECRET, headers['x-webhook-signature-256'].slice(7), 'very-private-token'])
+          expect(everything).not.toContain(secret);
         const expectedMac = hmacHex(NEW_SECRET, headers['x-webhook-timestamp'], '{"a":1}');
         expect(everything).not.toContain(expectedMac);
       }
@@ -321,7 +369,12 @@ describe('webhook signature guard (e2e, real Postgres and Redis)', () => {
       await post(ECHO, body, headers).expect(401);
       const all = logged.join('\n');
       expect(all).toContain('signature_mismatch');
-      for (const secret of [NEW_SECRET, OLD_SECRET, headers['x-webhook-signature-256'].slice(7), hmacHex(NEW_SECRET, headers['x-webhook-timestamp'], body)])
+      for (const secret of [
+        NEW_SECRET,
+        OLD_SECRET,
+        headers['x-webhook-signature-256'].slice(7),
+        hmacHex(NEW_SECRET, headers['x-webhook-timestamp'], body),
+      ])
         expect(all).not.toContain(secret);
     });
   });
@@ -335,44 +388,79 @@ describe('webhook signature guard (e2e, real Postgres and Redis)', () => {
       const objectBody = fc
         .tuple(fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 4 }), fc.constantFrom(0, 2, '\t'))
         .map(([obj, space]) => JSON.stringify(obj, null, space));
-      const mutation = fc.constantFrom('none', 'none', 'resend', 'resend', 'flip', 'secret', 'stale', 'future', 'garbage', 'missing', 'duplicate', 'old-secret', 'text', 'garbage-ts');
+      const mutation = fc.constantFrom(
+        'none',
+        'none',
+        'resend',
+        'resend',
+        'flip',
+        'secret',
+        'stale',
+        'future',
+        'garbage',
+        'missing',
+        'duplicate',
+        'old-secret',
+        'text',
+        'garbage-ts',
+      );
       const ascii = fc.stringMatching(/^[\x21-\x7e]{0,70}$/);
       await fc.assert(
-        fc.asyncProperty(objectBody, mutation, fc.nat(), ascii, fc.constantFrom('none', 'same', 'other'), async (freshBody, how, at, garbage, idChoice) => {
-          if (how === 'resend' && accepted.length > 0) {
-            // The very same signed bytes again: with the original id it is a repeat for the route, otherwise a replay.
-            const original = accepted[at % accepted.length];
-            const headers: Record<string, string> = { ...original.headers };
-            if (idChoice === 'none') delete headers['x-webhook-id'];
-            if (idChoice === 'other') headers['x-webhook-id'] = `other-${at}`;
-            const res = await post(ECHO, original.body, headers);
-            const isRepeat = original.id !== undefined && headers['x-webhook-id'] === original.id;
-            expect(res.status).toBe(isRepeat ? 200 : 409);
-            if (isRepeat) expect(res.body.repeat).toBe(true);
-            if (isRepeat) repeats++;
-            else replays++;
-            return;
-          }
-          const body = `${freshBody.slice(0, -1)}${freshBody.length > 2 ? ',' : ''}"n":${at}}`;
-          const sent = Buffer.from(body);
-          const secret = how === 'secret' ? 'random-attacker-secret-0123456789abcdef01' : how === 'old-secret' ? OLD_SECRET : NEW_SECRET;
-          const ts = how === 'stale' ? nowSeconds() - 301 - (at % 10_000) : how === 'future' ? nowSeconds() + 301 + (at % 10_000) : nowSeconds() - (at % 200);
-          const id = idChoice === 'none' ? undefined : `id-${createHash('sha256').update(`${ts}|${body}`).digest('hex').slice(0, 16)}`;
-          const headers: Record<string, string | string[]> = signedHeaders(body, secret, { timestamp: ts, id, contentType: how === 'text' ? 'text/plain' : 'application/json' });
-          if (how === 'flip') sent[at % sent.length] ^= 0x01;
-          if (how === 'garbage') headers['x-webhook-signature-256'] = garbage;
-          if (how === 'garbage-ts') headers['x-webhook-timestamp'] = garbage;
-          if (how === 'missing') delete headers['x-webhook-signature-256'];
-          if (how === 'duplicate') headers['x-webhook-signature-256'] = [headers['x-webhook-signature-256'] as string, headers['x-webhook-signature-256'] as string];
-          const res = await post(ECHO, sent, headers);
-          expect(res.status).toBeLessThan(500);
-          const untouched = how === 'none' || how === 'old-secret' || how === 'resend';
-          // Fresh signed content (the body ends with a varying "n") is accepted; anything altered is not.
-          const seenBefore = accepted.some((a) => a.headers['x-webhook-signature-256'] === headers['x-webhook-signature-256']);
-          if (untouched && !seenBefore) expect(res.status).toBe(200);
-          if (!untouched) expect(res.status).toBeGreaterThanOrEqual(400);
-          if (res.status === 200 && !seenBefore) accepted.push({ body, headers: headers as Record<string, string>, id });
-        }),
+        fc.asyncProperty(
+          objectBody,
+          mutation,
+          fc.nat(),
+          ascii,
+          fc.constantFrom('none', 'same', 'other'),
+          async (freshBody, how, at, garbage, idChoice) => {
+            if (how === 'resend' && accepted.length > 0) {
+              // The very same signed bytes again: with the original id it is a repeat for the route, otherwise a replay.
+              const original = accepted[at % accepted.length];
+              const headers: Record<string, string> = { ...original.headers };
+              if (idChoice === 'none') delete headers['x-webhook-id'];
+              if (idChoice === 'other') headers['x-webhook-id'] = `other-${at}`;
+              const res = await post(ECHO, original.body, headers);
+              const isRepeat = original.id !== undefined && headers['x-webhook-id'] === original.id;
+              expect(res.status).toBe(isRepeat ? 200 : 409);
+              if (isRepeat) expect(res.body.repeat).toBe(true);
+              if (isRepeat) repeats++;
+              else replays++;
+              return;
+            }
+            const body = `${freshBody.slice(0, -1)}${freshBody.length > 2 ? ',' : ''}"n":${at}}`;
+            const sent = Buffer.from(body);
+            const secret = how === 'secret' ? 'random-attacker-secret-0123456789abcdef01' : how === 'old-secret' ? OLD_SECRET : NEW_SECRET;
+            const ts =
+              how === 'stale'
+                ? nowSeconds() - 301 - (at % 10_000)
+                : how === 'future'
+                  ? nowSeconds() + 301 + (at % 10_000)
+                  : nowSeconds() - (at % 200);
+            const id = idChoice === 'none' ? undefined : `id-${createHash('sha256').update(`${ts}|${body}`).digest('hex').slice(0, 16)}`;
+            const headers: Record<string, string | string[]> = signedHeaders(body, secret, {
+              timestamp: ts,
+              id,
+              contentType: how === 'text' ? 'text/plain' : 'application/json',
+            });
+            if (how === 'flip') sent[at % sent.length] ^= 0x01;
+            if (how === 'garbage') headers['x-webhook-signature-256'] = garbage;
+            if (how === 'garbage-ts') headers['x-webhook-timestamp'] = garbage;
+            if (how === 'missing') delete headers['x-webhook-signature-256'];
+            if (how === 'duplicate')
+              headers['x-webhook-signature-256'] = [
+                headers['x-webhook-signature-256'] as string,
+                headers['x-webhook-signature-256'] as string,
+              ];
+            const res = await post(ECHO, sent, headers);
+            expect(res.status).toBeLessThan(500);
+            const untouched = how === 'none' || how === 'old-secret' || how === 'resend';
+            // Fresh signed content (the body ends with a varying "n") is accepted; anything altered is not.
+            const seenBefore = accepted.some((a) => a.headers['x-webhook-signature-256'] === headers['x-webhook-signature-256']);
+            if (untouched && !seenBefore) expect(res.status).toBe(200);
+            if (!untouched) expect(res.status).toBeGreaterThanOrEqual(400);
+            if (res.status === 200 && !seenBefore) accepted.push({ body, headers: headers as Record<string, string>, id });
+          },
+        ),
         { numRuns: 400 },
       );
       expect(accepted.length).toBeGreaterThan(40);
@@ -394,13 +482,20 @@ describe('webhook signature guard when Redis is unreachable (e2e)', () => {
   it('fails closed: a validly signed request gets 503 (audited), an invalid one still 401', async () => {
     const id = uniqueId('noredis');
     const body = JSON.stringify({ id });
-    const res = await request(t.http).post(ECHO).set(signedHeaders(body, NEW_SECRET, { id })).send(body).expect(503);
+    const res = await request(t.http)
+      .post(ECHO)
+      .set(signedHeaders(body, NEW_SECRET, { id }))
+      .send(body)
+      .expect(503);
     expect(res.body.error).toBe('service_unavailable');
     expect(res.headers['retry-after']).toBeDefined();
-    const rows = await waitFor(async () => {
-      const found = await t.dataSource.query(`SELECT reason, response_status FROM webhook_logs WHERE delivery_id = $1`, [id]);
-      return found.length > 0 ? found : undefined;
-    }, { what: 'the refusal row' });
+    const rows = await waitFor(
+      async () => {
+        const found = await t.dataSource.query(`SELECT reason, response_status FROM webhook_logs WHERE delivery_id = $1`, [id]);
+        return found.length > 0 ? found : undefined;
+      },
+      { what: 'the refusal row' },
+    );
     expect(rows).toEqual([{ reason: 'replay_store_unavailable', response_status: 503 }]);
     await request(t.http).post(ECHO).set(signedHeaders(body, 'wrong-secret-0123456789abcdef0123456789ab')).send(body).expect(401);
   });
@@ -418,7 +513,12 @@ describe('webhook signature guard in standard-webhooks mode (e2e)', () => {
     const body = JSON.stringify({ standard: uniqueId('sw') });
     const id = uniqueId('msg');
     const signature = new Webhook(secret).sign(id, new Date(), body);
-    const headers = { 'content-type': 'application/json', 'webhook-id': id, 'webhook-timestamp': String(nowSeconds()), 'webhook-signature': signature };
+    const headers = {
+      'content-type': 'application/json',
+      'webhook-id': id,
+      'webhook-timestamp': String(nowSeconds()),
+      'webhook-signature': signature,
+    };
     const first = await request(t.http).post(ECHO).set(headers).send(body).expect(200);
     expect(first.body.webhook).toMatchObject({ id, secretIndex: 0, repeat: false });
     // The id is signed in this scheme, so an exact resend always carries the original id.

@@ -20,27 +20,45 @@ describe('WorkflowStatusWriter (grouped workflow-status upserts)', () => {
     await t?.close();
   });
 
-  const report = (over: Partial<WorkflowStatusDto>): WorkflowStatusDto => Object.assign(new WorkflowStatusDto(), { workflow_id: 'wf-batch', execution_id: randomUUID(), status: 'running', ...over });
+  const report = (over: Partial<WorkflowStatusDto>): WorkflowStatusDto =>
+    Object.assign(new WorkflowStatusDto(), { workflow_id: 'wf-batch', execution_id: randomUUID(), status: 'running', ...over });
   const executions = () => t.dataSource.getRepository(WorkflowExecution);
   /** The idempotency key of a report sent with `key`, its body being the report's JSON. */
-  const keyOf = (dto: WorkflowStatusDto, key: string = randomUUID()): IdempotencyKey => ({ key, bodySha256: bodySha256(Buffer.from(JSON.stringify(dto))) });
+  const keyOf = (dto: WorkflowStatusDto, key: string = randomUUID()): IdempotencyKey => ({
+    key,
+    bodySha256: bodySha256(Buffer.from(JSON.stringify(dto))),
+  });
   const write = (dto: WorkflowStatusDto, key?: string) => writer.write(dto, key === undefined ? undefined : keyOf(dto, key));
 
   it('applies concurrent reports one by one in effect: each answered with its own row, repeats in arrival order', async () => {
-    const lead = await t.dataSource.getRepository(Lead).save({ title: 'Batch bakery', url: `https://ads.example/${randomUUID()}`, email: 'b@bakery.example' });
+    const lead = await t.dataSource
+      .getRepository(Lead)
+      .save({ title: 'Batch bakery', url: `https://ads.example/${randomUUID()}`, email: 'b@bakery.example' });
     const ids: string[] = Array.from({ length: 30 }, () => randomUUID());
     // Two unrelated reports take both write slots, so that all of the following form the next group.
     const busy = [writer.write(report({})), writer.write(report({}))];
-    const first = ids.map((execution_id, i) => writer.write(report({ execution_id, progress: i, step: `step-${i}`, lead_id: i === 0 ? lead.id : undefined })));
+    const first = ids.map((execution_id, i) =>
+      writer.write(report({ execution_id, progress: i, step: `step-${i}`, lead_id: i === 0 ? lead.id : undefined })),
+    );
     const second = ids.slice(0, 10).map((execution_id) => writer.write(report({ execution_id, status: 'waiting', progress: 50 })));
     const answers = await Promise.all([...first, ...second]);
     await Promise.all(busy);
 
     answers.slice(0, 30).forEach((answer, i) => {
       expect(answer.status).toBe(200);
-      expect(answer.body.execution).toMatchObject({ execution_id: ids[i], workflow_id: 'wf-batch', status: 'running', progress: i, last_step: `step-${i}` });
+      expect(answer.body.execution).toMatchObject({
+        execution_id: ids[i],
+        workflow_id: 'wf-batch',
+        status: 'running',
+        progress: i,
+        last_step: `step-${i}`,
+      });
     });
-    answers.slice(30).forEach((answer, i) => expect(answer.body.execution).toMatchObject({ execution_id: ids[i], status: 'waiting', progress: 50, last_step: `step-${i}` }));
+    answers
+      .slice(30)
+      .forEach((answer, i) =>
+        expect(answer.body.execution).toMatchObject({ execution_id: ids[i], status: 'waiting', progress: 50, last_step: `step-${i}` }),
+      );
 
     const rows = await executions().findBy(ids.map((executionId) => ({ executionId })));
     expect(rows).toHaveLength(30);
@@ -66,8 +84,18 @@ describe('WorkflowStatusWriter (grouped workflow-status upserts)', () => {
     const key = randomUUID();
     const dto = report({ progress: 10 });
     const others = Array.from({ length: 6 }, () => report({}));
-    const first = await Promise.allSettled([...others.map((o) => write(o, randomUUID())), write(dto, key), write({ ...dto, progress: 99 }, key), write(dto, key)]);
-    const again = await Promise.allSettled([write(report({}), randomUUID()), write({ ...dto, progress: 77 }, key), write(dto, key), write(report({}), randomUUID())]);
+    const first = await Promise.allSettled([
+      ...others.map((o) => write(o, randomUUID())),
+      write(dto, key),
+      write({ ...dto, progress: 99 }, key),
+      write(dto, key),
+    ]);
+    const again = await Promise.allSettled([
+      write(report({}), randomUUID()),
+      write({ ...dto, progress: 77 }, key),
+      write(dto, key),
+      write(report({}), randomUUID()),
+    ]);
 
     const value = (s: PromiseSettledResult<Awaited<ReturnType<typeof write>>>) => (s.status === 'fulfilled' ? s.value : undefined);
     expect([...first.slice(0, 6), again[0], again[3]].every((s) => s.status === 'fulfilled' && !s.value.replayed)).toBe(true);
@@ -75,8 +103,14 @@ describe('WorkflowStatusWriter (grouped workflow-status upserts)', () => {
     expect(applied).toMatchObject({ status: 200, replayed: false, body: { execution: { execution_id: dto.execution_id, progress: 10 } } });
     // The same answer (the stored one comes back from jsonb: dates as strings).
     const json = (v: unknown) => JSON.parse(JSON.stringify(v)) as unknown;
-    for (const copy of [sameInGroup, sameLater]) expect({ status: copy?.status, replayed: copy?.replayed, body: json(copy?.body) }).toEqual({ status: 200, replayed: true, body: json(applied!.body) });
-    for (const other of [first[7], again[1]]) expect(other).toMatchObject({ status: 'rejected', reason: expect.any(IdempotencyKeyReusedError) });
+    for (const copy of [sameInGroup, sameLater])
+      expect({ status: copy?.status, replayed: copy?.replayed, body: json(copy?.body) }).toEqual({
+        status: 200,
+        replayed: true,
+        body: json(applied!.body),
+      });
+    for (const other of [first[7], again[1]])
+      expect(other).toMatchObject({ status: 'rejected', reason: expect.any(IdempotencyKeyReusedError) });
     expect(await executions().findOneByOrFail({ executionId: dto.execution_id })).toMatchObject({ progress: 10 });
     const stored = await t.dataSource.query(`SELECT count(*)::int AS n FROM webhook_callbacks WHERE idempotency_key = $1`, [key]);
     expect(stored[0].n).toBe(1);
@@ -99,16 +133,27 @@ describe('WorkflowStatusWriter (grouped workflow-status upserts)', () => {
   it('takes a key stored before body hashes were kept (NULL) as the same body', async () => {
     const key = randomUUID();
     const dto = report({});
-    await t.dataSource.query(`INSERT INTO webhook_callbacks (idempotency_key, endpoint, status_code, response) VALUES ($1, 'workflow-status', 200, '{"old":true}')`, [key]);
+    await t.dataSource.query(
+      `INSERT INTO webhook_callbacks (idempotency_key, endpoint, status_code, response) VALUES ($1, 'workflow-status', 200, '{"old":true}')`,
+      [key],
+    );
     expect(await write(dto, key)).toEqual({ status: 200, body: { old: true }, replayed: true });
     expect(await executions().countBy({ executionId: dto.execution_id })).toBe(0);
   });
 
   it('refuses a key already used for another endpoint, without applying the report', async () => {
     const key = randomUUID();
-    await t.dataSource.query(`INSERT INTO webhook_callbacks (idempotency_key, endpoint, status_code, response) VALUES ($1, 'demo-approval', 200, '{}')`, [key]);
+    await t.dataSource.query(
+      `INSERT INTO webhook_callbacks (idempotency_key, endpoint, status_code, response) VALUES ($1, 'demo-approval', 200, '{}')`,
+      [key],
+    );
     const dto = report({});
-    const settled = await Promise.allSettled([write(report({}), randomUUID()), write(report({}), randomUUID()), write(dto, key), write(report({}), randomUUID())]);
+    const settled = await Promise.allSettled([
+      write(report({}), randomUUID()),
+      write(report({}), randomUUID()),
+      write(dto, key),
+      write(report({}), randomUUID()),
+    ]);
 
     expect(settled[2]).toMatchObject({ status: 'rejected', reason: expect.any(ConflictError) });
     expect(settled.filter((s) => s.status === 'fulfilled')).toHaveLength(3);
@@ -118,9 +163,16 @@ describe('WorkflowStatusWriter (grouped workflow-status upserts)', () => {
   it('leaves a finished execution as it is and says so', async () => {
     const done = report({ status: 'success', progress: 100 });
     await writer.write(done);
-    const late = await Promise.all([writer.write(report({})), writer.write({ ...done, status: 'running', progress: 10 }), writer.write(report({}))]);
+    const late = await Promise.all([
+      writer.write(report({})),
+      writer.write({ ...done, status: 'running', progress: 10 }),
+      writer.write(report({})),
+    ]);
 
-    expect(late[1].body).toMatchObject({ execution: { execution_id: done.execution_id, status: 'success', progress: 100 }, ignored: 'execution already finished' });
+    expect(late[1].body).toMatchObject({
+      execution: { execution_id: done.execution_id, status: 'success', progress: 100 },
+      ignored: 'execution already finished',
+    });
     expect(await executions().findOneByOrFail({ executionId: done.execution_id })).toMatchObject({ status: 'success', progress: 100 });
   });
 });

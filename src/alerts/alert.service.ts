@@ -49,27 +49,39 @@ export class AlertService {
 
   async deliveryFailed(failure: FailedDelivery): Promise<void> {
     if (isAlertPayload(failure.payload)) {
-      this.logger.error({ delivery_id: failure.id, target: failure.target, error: failure.error }, 'An alert could not be delivered; not alerting about it');
+      this.logger.error(
+        { delivery_id: failure.id, target: failure.target, error: failure.error },
+        'An alert could not be delivered; not alerting about it',
+      );
       return;
     }
-    await this.raise(`Webhook ${failure.eventType} to ${failure.target} failed for good after ${failure.attempts} attempt(s): ${failure.error}`.slice(0, 1000), {
-      kind: 'delivery_failed',
-      target_url: failure.target,
-      delivery_id: failure.id,
-      event: failure.eventType,
-      attempts: failure.attempts,
-      dedup_window_ms: this.config.alerts.dedupWindowMs,
-    });
+    await this.raise(
+      `Webhook ${failure.eventType} to ${failure.target} failed for good after ${failure.attempts} attempt(s): ${failure.error}`.slice(
+        0,
+        1000,
+      ),
+      {
+        kind: 'delivery_failed',
+        target_url: failure.target,
+        delivery_id: failure.id,
+        event: failure.eventType,
+        attempts: failure.attempts,
+        dedup_window_ms: this.config.alerts.dedupWindowMs,
+      },
+    );
   }
 
   async circuitOpened(target: string, consecutiveFailures: number): Promise<void> {
-    await this.raise(`Deliveries to ${target} are paused for ${this.config.circuit.cooldownMs} ms after ${consecutiveFailures} consecutive failures (circuit open)`, {
-      kind: 'circuit_open',
-      target_url: target,
-      consecutive_failures: consecutiveFailures,
-      cooldown_ms: this.config.circuit.cooldownMs,
-      dedup_window_ms: this.config.alerts.dedupWindowMs,
-    });
+    await this.raise(
+      `Deliveries to ${target} are paused for ${this.config.circuit.cooldownMs} ms after ${consecutiveFailures} consecutive failures (circuit open)`,
+      {
+        kind: 'circuit_open',
+        target_url: target,
+        consecutive_failures: consecutiveFailures,
+        cooldown_ms: this.config.circuit.cooldownMs,
+        dedup_window_ms: this.config.alerts.dedupWindowMs,
+      },
+    );
   }
 
   private async raise(message: string, alert: AlertDetails): Promise<void> {

@@ -4,7 +4,10 @@ import { DataSource, EntityManager } from 'typeorm';
 import type { RetryHistory } from './retry-history.entity';
 
 /** One attempt to write. */
-export type NewRetryHistory = Pick<RetryHistory, 'deliveryId' | 'attempt' | 'outcome' | 'statusCode' | 'error' | 'durationMs' | 'scheduledDelayMs'>;
+export type NewRetryHistory = Pick<
+  RetryHistory,
+  'deliveryId' | 'attempt' | 'outcome' | 'statusCode' | 'error' | 'durationMs' | 'scheduledDelayMs'
+>;
 
 /** One attempt as the operations API shows it. */
 export interface RetryHistoryRow {

@@ -18,9 +18,15 @@ export class CircuitBreakerHealth {
     try {
       const all = await this.circuits.list();
       const notClosed = all.filter((c) => c.state !== 'closed');
-      return indicator.up({ open: notClosed.length, targets: notClosed.map((c) => ({ target: c.target, state: c.state, retry_at: c.retry_at })) });
+      return indicator.up({
+        open: notClosed.length,
+        targets: notClosed.map((c) => ({ target: c.target, state: c.state, retry_at: c.retry_at })),
+      });
     } catch (error) {
-      return indicator.up({ open: null, message: `circuit state unavailable: ${error instanceof Error ? error.message : String(error)}`.slice(0, 200) });
+      return indicator.up({
+        open: null,
+        message: `circuit state unavailable: ${error instanceof Error ? error.message : String(error)}`.slice(0, 200),
+      });
     }
   }
 }

@@ -23,7 +23,14 @@ export type FailureTransition = 'opened' | 'reopened' | 'none';
 
 type CircuitRedis = Redis & {
   circuitAdmit(key: string, leaseMs: number): Promise<[number, number, number, number]>;
-  circuitFailure(key: string, index: string, threshold: number, cooldownMs: number, target: string, ttlMs: number): Promise<[FailureTransition, number]>;
+  circuitFailure(
+    key: string,
+    index: string,
+    threshold: number,
+    cooldownMs: number,
+    target: string,
+    ttlMs: number,
+  ): Promise<[FailureTransition, number]>;
   circuitSuccess(key: string): Promise<string>;
 };
 
@@ -115,10 +122,20 @@ export class CircuitBreakerService {
     this.closedUntil.delete(target);
     this.dirty.add(target);
     try {
-      const [transition, failures] = await this.redis.circuitFailure(this.key(target), this.index, this.threshold, this.cooldownMs, target, CIRCUIT_TTL_MS);
+      const [transition, failures] = await this.redis.circuitFailure(
+        this.key(target),
+        this.index,
+        this.threshold,
+        this.cooldownMs,
+        target,
+        CIRCUIT_TTL_MS,
+      );
       if (transition !== 'none') {
         this.waits.set(target, Date.now() + this.cooldownMs);
-        this.logger.warn({ target, consecutive_failures: failures, cooldown_ms: this.cooldownMs }, `Circuit ${transition}: deliveries to this target wait`);
+        this.logger.warn(
+          { target, consecutive_failures: failures, cooldown_ms: this.cooldownMs },
+          `Circuit ${transition}: deliveries to this target wait`,
+        );
       }
       return transition;
     } catch (error) {

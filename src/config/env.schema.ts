@@ -32,143 +32,216 @@ function IsIntBetween(min: number, max: number): PropertyDecorator {
  * as unset, and turns the result into `AppConfig`.
  */
 export class EnvironmentVariables {
-  @IsOptional() @IsIn(['development', 'production', 'test'])
+  @IsOptional()
+  @IsIn(['development', 'production', 'test'])
   NODE_ENV = 'development';
 
-  @IsOptional() @Transform(toInt) @IsIntBetween(0, 65535)
+  @IsOptional()
+  @Transform(toInt)
+  @IsIntBetween(0, 65535)
   PORT = 3000;
 
-  @IsOptional() @IsIn(['all', 'api', 'worker'])
+  @IsOptional()
+  @IsIn(['all', 'api', 'worker'])
   APP_ROLE = 'all';
 
-  @IsOptional() @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  @IsOptional()
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
 
-  @IsOptional() @Matches(/^postgres(ql)?:\/\/\S+$/, { message: 'must be a postgres:// URL' })
+  @IsOptional()
+  @Matches(/^postgres(ql)?:\/\/\S+$/, { message: 'must be a postgres:// URL' })
   DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/n8n_bridge';
 
-  @IsOptional() @Transform(toBool) @IsBoolean()
+  @IsOptional()
+  @Transform(toBool)
+  @IsBoolean()
   DB_MIGRATIONS_RUN = true;
 
-  @IsOptional() @Transform(toInt) @IsIntBetween(1, 200)
+  @IsOptional()
+  @Transform(toInt)
+  @IsIntBetween(1, 200)
   DB_POOL_SIZE = 20;
 
-  @IsOptional() @Matches(/^rediss?:\/\/\S+$/, { message: 'must be a redis:// or rediss:// URL' })
+  @IsOptional()
+  @Matches(/^rediss?:\/\/\S+$/, { message: 'must be a redis:// or rediss:// URL' })
   REDIS_URL = 'redis://127.0.0.1:6379';
 
-  @IsOptional() @Matches(/^[A-Za-z0-9_.:-]{1,64}$/, { message: 'must be 1-64 characters of letters, digits, _ . : -' })
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9_.:-]{1,64}$/, { message: 'must be 1-64 characters of letters, digits, _ . : -' })
   QUEUE_PREFIX = 'bridge';
 
-  @IsOptional() @IsUrl(HTTP_URL_OPTIONS, { message: 'must be an http(s) URL' })
+  @IsOptional()
+  @IsUrl(HTTP_URL_OPTIONS, { message: 'must be an http(s) URL' })
   N8N_BASE_URL = 'http://127.0.0.1:5678';
 
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   N8N_DISABLED_EVENTS = '';
 
-  @IsOptional() @IsString() @MaxLength(200)
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
   N8N_ALERT_WORKFLOW_ID?: string;
 
-  @IsOptional() @IsString() @MinLength(32, { message: 'must be at least 32 characters' })
+  @IsOptional()
+  @IsString()
+  @MinLength(32, { message: 'must be at least 32 characters' })
   N8N_JWT_SECRET?: string;
 
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   WEBHOOK_SECRET?: string;
 
-  @IsOptional() @IsIn(['hmac-sha256', 'standard-webhooks'])
+  @IsOptional()
+  @IsIn(['hmac-sha256', 'standard-webhooks'])
   WEBHOOK_SIGNATURE_SCHEME = 'hmac-sha256';
 
-  @IsOptional() @Transform(toInt) @IsIntBetween(1, 86400)
+  @IsOptional()
+  @Transform(toInt)
+  @IsIntBetween(1, 86400)
   WEBHOOK_SIGNATURE_TOLERANCE_SECONDS = 300;
 
-  @IsOptional() @Transform(toInt) @IsIntBetween(100, 600000)
+  @IsOptional()
+  @Transform(toInt)
+  @IsIntBetween(100, 600000)
   WEBHOOK_TIMEOUT_MS = 30000;
 
-  @IsOptional() @Matches(/^\d+(\s*,\s*\d+)*$/, { message: 'must be a comma-separated list of milliseconds, e.g. 5000,30000,300000' })
+  @IsOptional()
+  @Matches(/^\d+(\s*,\s*\d+)*$/, { message: 'must be a comma-separated list of milliseconds, e.g. 5000,30000,300000' })
   WEBHOOK_RETRY_DELAYS_MS = '5000,30000,300000';
 
-  @IsOptional() @Transform(toInt) @IsIntBetween(1, 1000)
+  @IsOptional()
+  @Transform(toInt)
+  @IsIntBetween(1, 1000)
   WEBHOOK_CONCURRENCY = 50;
 
-  @IsOptional() @Transform(toBool) @IsBoolean()
+  @IsOptional()
+  @Transform(toBool)
+  @IsBoolean()
   WEBHOOK_TEST_ENDPOINT_ENABLED = false;
 
-  @IsOptional() @Matches(/^[1-9]\d*(b|kb|mb)?$/i, { message: 'must be a non-zero size such as 1mb, 512kb or 1048576' })
+  @IsOptional()
+  @Matches(/^[1-9]\d*(b|kb|mb)?$/i, { message: 'must be a non-zero size such as 1mb, 512kb or 1048576' })
   BODY_LIMIT = '1mb';
 
-  @IsOptional() @Transform(toInt) @IsIntBetween(100, 3600000)
+  @IsOptional()
+  @Transform(toInt)
+  @IsIntBetween(100, 3600000)
   OUTBOX_RELAY_INTERVAL_MS = 5000;
 
   // ---- HTTP server limits (hardening): docs/security.md#hardening ----
 
-  @IsOptional() @Matches(/^[1-9]\d*(b|kb|mb)?$/i, { message: 'must be a non-zero size such as 128kb or 131072' })
+  @IsOptional()
+  @Matches(/^[1-9]\d*(b|kb|mb)?$/i, { message: 'must be a non-zero size such as 128kb or 131072' })
   CALLBACK_BODY_LIMIT = '128kb';
 
-  @IsOptional() @Transform(toInt) @IsIntBetween(1, 10000)
+  @IsOptional()
+  @Transform(toInt)
+  @IsIntBetween(1, 10000)
   HTTP_MAX_CONCURRENT_BODIES = 32;
 
-  @IsOptional() @Transform(toInt) @IsIntBetween(100, 600000)
+  @IsOptional()
+  @Transform(toInt)
+  @IsIntBetween(100, 600000)
   HTTP_BODY_TIMEOUT_MS = 10000;
 
-  @IsOptional() @Transform(toInt) @IsIntBetween(100, 600000)
+  @IsOptional()
+  @Transform(toInt)
+  @IsIntBetween(100, 600000)
   HTTP_HEADERS_TIMEOUT_MS = 10000;
 
-  @IsOptional() @Transform(toInt) @IsIntBetween(1000, 3600000)
+  @IsOptional()
+  @Transform(toInt)
+  @IsIntBetween(1000, 3600000)
   HTTP_REQUEST_TIMEOUT_MS = 30000;
 
-  @IsOptional() @Transform(toInt) @IsIntBetween(100, 600000)
+  @IsOptional()
+  @Transform(toInt)
+  @IsIntBetween(100, 600000)
   HTTP_KEEP_ALIVE_TIMEOUT_MS = 5000;
 
-  @IsOptional() @IsString() @MaxLength(500)
+  @IsOptional()
+  @IsString()
+  @MaxLength(500)
   TRUST_PROXY = 'false';
 
-  @IsOptional() @Transform(toBool) @IsBoolean()
+  @IsOptional()
+  @Transform(toBool)
+  @IsBoolean()
   API_DOCS_ENABLED?: boolean;
 
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   ADMIN_TOKEN?: string;
 
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   ADMIN_USER?: string;
 
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   ADMIN_PASSWORD?: string;
 
-  @IsOptional() @Transform(toInt) @IsIntBetween(0, 100000)
+  @IsOptional()
+  @Transform(toInt)
+  @IsIntBetween(0, 100000)
   ADMIN_AUTH_FAILURES_PER_MINUTE = 10;
 
-  @IsOptional() @Transform(toBool) @IsBoolean()
+  @IsOptional()
+  @Transform(toBool)
+  @IsBoolean()
   BULL_BOARD_READ_ONLY = true;
 
   // ---- operations (admin API, circuit breaker, rate limits, alerting, retention): docs/operations.md ----
 
-  @IsOptional() @Transform(toInt) @IsIntBetween(1, 1000000)
+  @IsOptional()
+  @Transform(toInt)
+  @IsIntBetween(1, 1000000)
   REPLAY_MAX_EVENTS = 1000;
 
-  @IsOptional() @Transform(toInt) @IsIntBetween(0, 3650)
+  @IsOptional()
+  @Transform(toInt)
+  @IsIntBetween(0, 3650)
   RETENTION_DAYS = 30;
 
-  @IsOptional() @Transform(toBool) @IsBoolean()
+  @IsOptional()
+  @Transform(toBool)
+  @IsBoolean()
   RETENTION_INCLUDE_FAILED = false;
 
-  @IsOptional() @Transform(toInt) @IsIntBetween(0, 100000)
+  @IsOptional()
+  @Transform(toInt)
+  @IsIntBetween(0, 100000)
   CIRCUIT_FAILURE_THRESHOLD = 10;
 
-  @IsOptional() @Transform(toInt) @IsIntBetween(100, 86400000)
+  @IsOptional()
+  @Transform(toInt)
+  @IsIntBetween(100, 86400000)
   CIRCUIT_COOLDOWN_MS = 60000;
 
-  @IsOptional() @Transform(toInt) @IsIntBetween(0, 100000)
+  @IsOptional()
+  @Transform(toInt)
+  @IsIntBetween(0, 100000)
   WEBHOOK_RATE_LIMIT_PER_SECOND = 0;
 
-  @IsOptional() @Transform(toInt) @IsIntBetween(0, 1000000)
+  @IsOptional()
+  @Transform(toInt)
+  @IsIntBetween(0, 1000000)
   INCOMING_RATE_LIMIT_PER_MINUTE = 600;
 
-  @IsOptional() @IsUrl(HTTP_URL_OPTIONS, { message: 'must be an http(s) URL' })
+  @IsOptional()
+  @IsUrl(HTTP_URL_OPTIONS, { message: 'must be an http(s) URL' })
   ALERT_WEBHOOK_URL?: string;
 
-  @IsOptional() @Transform(toInt) @IsIntBetween(1000, 604800000)
+  @IsOptional()
+  @Transform(toInt)
+  @IsIntBetween(1000, 604800000)
   ALERT_DEDUP_WINDOW_MS = 900000;
 
-  @IsOptional() @Transform(toInt) @IsIntBetween(0, 65535)
+  @IsOptional()
+  @Transform(toInt)
+  @IsIntBetween(0, 65535)
   WORKER_METRICS_PORT = 0;
 }
 

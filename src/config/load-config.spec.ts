@@ -114,7 +114,14 @@ describe('loadConfig', () => {
     });
 
     it('trims values and treats an empty one as unset', () => {
-      const config = loadConfig({ PORT: ' 4000 ', LOG_LEVEL: ' warn\n', DB_MIGRATIONS_RUN: '', ADMIN_TOKEN: '', N8N_JWT_SECRET: '  ', WEBHOOK_CONCURRENCY: '' });
+      const config = loadConfig({
+        PORT: ' 4000 ',
+        LOG_LEVEL: ' warn\n',
+        DB_MIGRATIONS_RUN: '',
+        ADMIN_TOKEN: '',
+        N8N_JWT_SECRET: '  ',
+        WEBHOOK_CONCURRENCY: '',
+      });
       expect(config.port).toBe(4000);
       expect(config.logLevel).toBe('warn');
       expect(config.database.migrationsRun).toBe(true);
@@ -124,7 +131,10 @@ describe('loadConfig', () => {
     });
 
     it('reads per-event n8n URL overrides', () => {
-      const config = loadConfig({ N8N_WEBHOOK_URL_LEAD_SCRAPED: 'https://hooks.example.org/webhook/leads', N8N_WEBHOOK_URL_WORKFLOW_ERROR: 'http://10.0.0.5:5678/webhook/err' });
+      const config = loadConfig({
+        N8N_WEBHOOK_URL_LEAD_SCRAPED: 'https://hooks.example.org/webhook/leads',
+        N8N_WEBHOOK_URL_WORKFLOW_ERROR: 'http://10.0.0.5:5678/webhook/err',
+      });
       expect(config.n8n.webhookUrls).toEqual({
         lead_scraped: 'https://hooks.example.org/webhook/leads',
         workflow_error: 'http://10.0.0.5:5678/webhook/err',
@@ -174,7 +184,10 @@ describe('loadConfig', () => {
     });
 
     it('masks credentials in a URL value it echoes', () => {
-      const line = expectSingleProblem({ N8N_BASE_URL: 'ftp://operator:hunter2pass@n8n.internal' }, 'N8N_BASE_URL', ['hunter2pass', 'operator']);
+      const line = expectSingleProblem({ N8N_BASE_URL: 'ftp://operator:hunter2pass@n8n.internal' }, 'N8N_BASE_URL', [
+        'hunter2pass',
+        'operator',
+      ]);
       expect(line).toContain('ftp://***@n8n.internal');
     });
 
@@ -221,7 +234,9 @@ describe('loadConfig', () => {
     });
 
     it('refuses a non-whsec_ secret for the standard-webhooks scheme without echoing it', () => {
-      const line = expectSingleProblem({ WEBHOOK_SIGNATURE_SCHEME: 'standard-webhooks', WEBHOOK_SECRET: STRONG_SECRET }, 'WEBHOOK_SECRET', [STRONG_SECRET]);
+      const line = expectSingleProblem({ WEBHOOK_SIGNATURE_SCHEME: 'standard-webhooks', WEBHOOK_SECRET: STRONG_SECRET }, 'WEBHOOK_SECRET', [
+        STRONG_SECRET,
+      ]);
       expect(line).toMatch(/whsec_<base64>/);
     });
   });
@@ -236,7 +251,9 @@ describe('loadConfig', () => {
     });
 
     it('refuses a missing WEBHOOK_SECRET (no development fallback)', () => {
-      expect(expectSingleProblem({ ...PRODUCTION, WEBHOOK_SECRET: undefined }, 'WEBHOOK_SECRET', [DEVELOPMENT_WEBHOOK_SECRET])).toMatch(/required in production/);
+      expect(expectSingleProblem({ ...PRODUCTION, WEBHOOK_SECRET: undefined }, 'WEBHOOK_SECRET', [DEVELOPMENT_WEBHOOK_SECRET])).toMatch(
+        /required in production/,
+      );
     });
 
     it('refuses an empty WEBHOOK_SECRET', () => {
@@ -258,7 +275,10 @@ describe('loadConfig', () => {
     );
 
     it('checks every entry of a rotation list and says which one is wrong', () => {
-      const line = expectSingleProblem({ ...PRODUCTION, WEBHOOK_SECRET: `${STRONG_SECRET},tooshort` }, 'WEBHOOK_SECRET', [STRONG_SECRET, 'tooshort']);
+      const line = expectSingleProblem({ ...PRODUCTION, WEBHOOK_SECRET: `${STRONG_SECRET},tooshort` }, 'WEBHOOK_SECRET', [
+        STRONG_SECRET,
+        'tooshort',
+      ]);
       expect(line).toMatch(/^WEBHOOK_SECRET \(entry 2\): too short/);
     });
 
@@ -282,7 +302,9 @@ describe('loadConfig', () => {
     });
 
     it('refuses the test endpoint', () => {
-      expect(expectSingleProblem({ ...PRODUCTION, WEBHOOK_TEST_ENDPOINT_ENABLED: 'true' }, 'WEBHOOK_TEST_ENDPOINT_ENABLED')).toMatch(/must stay off in production/);
+      expect(expectSingleProblem({ ...PRODUCTION, WEBHOOK_TEST_ENDPOINT_ENABLED: 'true' }, 'WEBHOOK_TEST_ENDPOINT_ENABLED')).toMatch(
+        /must stay off in production/,
+      );
     });
 
     it('refuses a placeholder N8N_JWT_SECRET without echoing it', () => {
@@ -292,7 +314,12 @@ describe('loadConfig', () => {
 
     it('lists every production problem at once and no secret value', () => {
       const problems = problemsOf({ NODE_ENV: 'production', WEBHOOK_SECRET: 'changeme', WEBHOOK_TEST_ENDPOINT_ENABLED: 'on' });
-      expect(problems.map((p) => p.split(':')[0])).toEqual(['WEBHOOK_SECRET', 'WEBHOOK_SECRET', 'ADMIN_TOKEN', 'WEBHOOK_TEST_ENDPOINT_ENABLED']);
+      expect(problems.map((p) => p.split(':')[0])).toEqual([
+        'WEBHOOK_SECRET',
+        'WEBHOOK_SECRET',
+        'ADMIN_TOKEN',
+        'WEBHOOK_TEST_ENDPOINT_ENABLED',
+      ]);
       expect(problems.join('\n')).not.toContain('changeme');
     });
   });
@@ -326,12 +353,16 @@ describe('loadConfig', () => {
       ['two characters alternating', 'ab'.repeat(12), /too little variety \(2 distinct/],
       ['one block repeated', 'Qw3!Zx9#'.repeat(3), /a short sequence repeated/],
     ])('refuses a low-entropy ADMIN_PASSWORD: %s', (_label, password, expected) => {
-      expect(expectSingleProblem({ ...PRODUCTION, ADMIN_USER: 'admin', ADMIN_PASSWORD: password }, 'ADMIN_PASSWORD', [password])).toMatch(expected);
+      expect(expectSingleProblem({ ...PRODUCTION, ADMIN_USER: 'admin', ADMIN_PASSWORD: password }, 'ADMIN_PASSWORD', [password])).toMatch(
+        expected,
+      );
     });
 
     it('refuses 16 x "a" as ADMIN_TOKEN (long enough, but one character)', () => {
       const token = 'a'.repeat(16);
-      expect(expectSingleProblem({ ...PRODUCTION, ADMIN_TOKEN: token }, 'ADMIN_TOKEN', [token])).toMatch(/too little variety \(1 distinct characters/);
+      expect(expectSingleProblem({ ...PRODUCTION, ADMIN_TOKEN: token }, 'ADMIN_TOKEN', [token])).toMatch(
+        /too little variety \(1 distinct characters/,
+      );
     });
 
     it('refuses an ADMIN_TOKEN made of a repeated block', () => {
@@ -350,7 +381,9 @@ describe('loadConfig', () => {
 
     it('names the weak entry of a rotation list', () => {
       const weak = 'a'.repeat(40);
-      expect(expectSingleProblem({ ...PRODUCTION, WEBHOOK_SECRET: `${STRONG_SECRET},${weak}` }, 'WEBHOOK_SECRET', [weak])).toMatch(/^WEBHOOK_SECRET \(entry 2\): too little variety/);
+      expect(expectSingleProblem({ ...PRODUCTION, WEBHOOK_SECRET: `${STRONG_SECRET},${weak}` }, 'WEBHOOK_SECRET', [weak])).toMatch(
+        /^WEBHOOK_SECRET \(entry 2\): too little variety/,
+      );
     });
 
     it('judges a whsec_ secret on its decoded bytes, not on its base64 text', () => {
@@ -358,7 +391,9 @@ describe('loadConfig', () => {
       // 32 bytes cycling through 0..3: its base64 text shows 9 distinct characters, the bytes only 4.
       const cycling = `whsec_${Buffer.from(Array.from({ length: 32 }, (_, i) => i % 4)).toString('base64')}`;
       expect(new Set(cycling.slice(6)).size).toBeGreaterThanOrEqual(8);
-      expect(expectSingleProblem({ ...env, WEBHOOK_SECRET: cycling }, 'WEBHOOK_SECRET', [cycling])).toMatch(/too little variety \(4 distinct bytes/);
+      expect(expectSingleProblem({ ...env, WEBHOOK_SECRET: cycling }, 'WEBHOOK_SECRET', [cycling])).toMatch(
+        /too little variety \(4 distinct bytes/,
+      );
       const constant = `whsec_${Buffer.alloc(32, 9).toString('base64')}`;
       expect(expectSingleProblem({ ...env, WEBHOOK_SECRET: constant }, 'WEBHOOK_SECRET', [constant])).toMatch(/1 distinct bytes/);
     });
@@ -371,7 +406,14 @@ describe('loadConfig', () => {
     });
 
     it('leaves development alone: weak values load outside production', () => {
-      expect(loadConfig({ WEBHOOK_SECRET: 'a'.repeat(32), ADMIN_TOKEN: 'a'.repeat(16), ADMIN_USER: 'admin', ADMIN_PASSWORD: 'change-me-admin-password' }).env).toBe('development');
+      expect(
+        loadConfig({
+          WEBHOOK_SECRET: 'a'.repeat(32),
+          ADMIN_TOKEN: 'a'.repeat(16),
+          ADMIN_USER: 'admin',
+          ADMIN_PASSWORD: 'change-me-admin-password',
+        }).env,
+      ).toBe('development');
     });
 
     describe('generated secrets pass', () => {
@@ -386,7 +428,14 @@ describe('loadConfig', () => {
           ['hmac-sha256', run()],
           ['standard-webhooks', run('--standard')],
         ]) {
-          const env = { NODE_ENV: 'production', WEBHOOK_SIGNATURE_SCHEME: scheme, WEBHOOK_SECRET: secret, ADMIN_TOKEN: startLocalAdminToken(), ADMIN_USER: 'admin', ADMIN_PASSWORD: startLocalAdminPassword() };
+          const env = {
+            NODE_ENV: 'production',
+            WEBHOOK_SIGNATURE_SCHEME: scheme,
+            WEBHOOK_SECRET: secret,
+            ADMIN_TOKEN: startLocalAdminToken(),
+            ADMIN_USER: 'admin',
+            ADMIN_PASSWORD: startLocalAdminPassword(),
+          };
           expect(loadConfig(env).webhook.secrets).toEqual([secret]);
         }
       });
@@ -395,14 +444,31 @@ describe('loadConfig', () => {
         for (let i = 0; i < 500; i++) {
           const hex = randomBytes(32).toString('hex');
           const standard = `whsec_${randomBytes(32).toString('base64')}`;
-          expect(() => loadConfig({ ...PRODUCTION, WEBHOOK_SECRET: hex, ADMIN_TOKEN: startLocalAdminToken(), ADMIN_USER: 'admin', ADMIN_PASSWORD: startLocalAdminPassword(), N8N_JWT_SECRET: hex })).not.toThrow();
-          expect(() => loadConfig({ ...PRODUCTION, WEBHOOK_SIGNATURE_SCHEME: 'standard-webhooks', WEBHOOK_SECRET: standard })).not.toThrow();
+          expect(() =>
+            loadConfig({
+              ...PRODUCTION,
+              WEBHOOK_SECRET: hex,
+              ADMIN_TOKEN: startLocalAdminToken(),
+              ADMIN_USER: 'admin',
+              ADMIN_PASSWORD: startLocalAdminPassword(),
+              N8N_JWT_SECRET: hex,
+            }),
+          ).not.toThrow();
+          expect(() =>
+            loadConfig({ ...PRODUCTION, WEBHOOK_SIGNATURE_SCHEME: 'standard-webhooks', WEBHOOK_SECRET: standard }),
+          ).not.toThrow();
         }
       });
     });
   });
   describe('http limits (hardening)', () => {
-    const production = (env: Env = {}) => loadConfig({ NODE_ENV: 'production', WEBHOOK_SECRET: randomBytes(32).toString('hex'), ADMIN_TOKEN: randomBytes(24).toString('hex'), ...env });
+    const production = (env: Env = {}) =>
+      loadConfig({
+        NODE_ENV: 'production',
+        WEBHOOK_SECRET: randomBytes(32).toString('hex'),
+        ADMIN_TOKEN: randomBytes(24).toString('hex'),
+        ...env,
+      });
 
     it('serves the API docs by default outside production only; API_DOCS_ENABLED decides when set', () => {
       expect(loadConfig({}).http.apiDocsEnabled).toBe(true);

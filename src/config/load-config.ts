@@ -29,9 +29,12 @@ export function loadConfig(env: Env): AppConfig {
   const vars = plainToInstance(EnvironmentVariables, raw);
   const problems = validateSync(vars, { skipMissingProperties: false }).flatMap((e) => describe(e, raw));
 
-  const retryDelaysMs = String(vars.WEBHOOK_RETRY_DELAYS_MS).split(',').map((d) => Number(d.trim()));
+  const retryDelaysMs = String(vars.WEBHOOK_RETRY_DELAYS_MS)
+    .split(',')
+    .map((d) => Number(d.trim()));
   if (retryDelaysMs.length > MAX_RETRIES) problems.push(`WEBHOOK_RETRY_DELAYS_MS: at most ${MAX_RETRIES} retries`);
-  if (retryDelaysMs.some((d) => d > MAX_RETRY_DELAY_MS)) problems.push(`WEBHOOK_RETRY_DELAYS_MS: each delay must be at most ${MAX_RETRY_DELAY_MS} ms (24 h)`);
+  if (retryDelaysMs.some((d) => d > MAX_RETRY_DELAY_MS))
+    problems.push(`WEBHOOK_RETRY_DELAYS_MS: each delay must be at most ${MAX_RETRY_DELAY_MS} ms (24 h)`);
 
   const webhookUrls = readEventUrls(env, problems);
 
@@ -54,7 +57,8 @@ export function loadConfig(env: Env): AppConfig {
     ),
   ];
   const usingDevelopmentSecret = secrets.length === 0 && nodeEnv !== 'production';
-  if (usingDevelopmentSecret) secrets.push(scheme === 'standard-webhooks' ? toStandardSecret(DEVELOPMENT_WEBHOOK_SECRET) : DEVELOPMENT_WEBHOOK_SECRET);
+  if (usingDevelopmentSecret)
+    secrets.push(scheme === 'standard-webhooks' ? toStandardSecret(DEVELOPMENT_WEBHOOK_SECRET) : DEVELOPMENT_WEBHOOK_SECRET);
 
   if (scheme === 'standard-webhooks' && !usingDevelopmentSecret && secrets.some((s) => !STANDARD_WEBHOOKS_SECRET.test(s)))
     problems.push('WEBHOOK_SECRET: the standard-webhooks scheme needs secrets of the form whsec_<base64>');
@@ -106,7 +110,11 @@ export function loadConfig(env: Env): AppConfig {
       authFailuresPerMinute: vars.ADMIN_AUTH_FAILURES_PER_MINUTE,
       bullBoardReadOnly: vars.BULL_BOARD_READ_ONLY,
     },
-    operations: { replayMaxEvents: vars.REPLAY_MAX_EVENTS, retentionDays: vars.RETENTION_DAYS, retentionIncludeFailed: vars.RETENTION_INCLUDE_FAILED },
+    operations: {
+      replayMaxEvents: vars.REPLAY_MAX_EVENTS,
+      retentionDays: vars.RETENTION_DAYS,
+      retentionIncludeFailed: vars.RETENTION_INCLUDE_FAILED,
+    },
     circuit: { failureThreshold: vars.CIRCUIT_FAILURE_THRESHOLD, cooldownMs: vars.CIRCUIT_COOLDOWN_MS },
     rateLimits: { outgoingPerSecond: vars.WEBHOOK_RATE_LIMIT_PER_SECOND, incomingPerMinute: vars.INCOMING_RATE_LIMIT_PER_MINUTE },
     alerts: { webhookUrl: vars.ALERT_WEBHOOK_URL, dedupWindowMs: vars.ALERT_DEDUP_WINDOW_MS },
@@ -134,7 +142,8 @@ function productionProblems(secrets: string[], scheme: SignatureScheme, vars: En
   // Checked whenever set, not only with ADMIN_USER: a weak password left in the environment is one variable away from guarding Bull Board.
   if (vars.ADMIN_PASSWORD) problems.push(...credentialProblems('ADMIN_PASSWORD', vars.ADMIN_PASSWORD, 'at least 16 random characters'));
   if (vars.N8N_JWT_SECRET) {
-    if (PLACEHOLDER.test(vars.N8N_JWT_SECRET)) problems.push('N8N_JWT_SECRET: looks like a placeholder; production needs a generated secret');
+    if (PLACEHOLDER.test(vars.N8N_JWT_SECRET))
+      problems.push('N8N_JWT_SECRET: looks like a placeholder; production needs a generated secret');
     else {
       const weakness = lowEntropy([...vars.N8N_JWT_SECRET]);
       if (weakness) problems.push(`N8N_JWT_SECRET: ${weakness}; production needs a generated secret`);
@@ -146,7 +155,8 @@ function productionProblems(secrets: string[], scheme: SignatureScheme, vars: En
 
 /** ADMIN_TOKEN and ADMIN_PASSWORD: long enough, not a placeholder, not low-entropy; one line at most, never the value. */
 function credentialProblems(name: string, value: string, need: string): string[] {
-  if (value.length < MIN_CREDENTIAL_CHARS || PLACEHOLDER.test(value)) return [`${name}: too short or a placeholder; production needs ${need}`];
+  if (value.length < MIN_CREDENTIAL_CHARS || PLACEHOLDER.test(value))
+    return [`${name}: too short or a placeholder; production needs ${need}`];
   const weakness = lowEntropy([...value]);
   return weakness ? [`${name}: ${weakness}; production needs ${need}`] : [];
 }
@@ -161,7 +171,8 @@ function credentialProblems(name: string, value: string, need: string): string[]
  */
 function lowEntropy(symbols: (string | number)[]): string | undefined {
   const distinct = new Set(symbols).size;
-  if (distinct < MIN_DISTINCT_SYMBOLS) return `too little variety (${distinct} distinct ${typeof symbols[0] === 'number' ? 'bytes' : 'characters'}, at least ${MIN_DISTINCT_SYMBOLS} required)`;
+  if (distinct < MIN_DISTINCT_SYMBOLS)
+    return `too little variety (${distinct} distinct ${typeof symbols[0] === 'number' ? 'bytes' : 'characters'}, at least ${MIN_DISTINCT_SYMBOLS} required)`;
   if (isRepeatedBlock(symbols)) return 'a short sequence repeated';
   return undefined;
 }
@@ -178,7 +189,11 @@ function isRepeatedBlock(symbols: (string | number)[]): boolean {
 
 /** Every declared variable, trimmed; an empty value counts as unset (so `PORT=` in a compose file means the default). */
 function readRaw(env: Env): Record<string, string> {
-  const names = new Set(getMetadataStorage().getTargetValidationMetadatas(EnvironmentVariables, '', true, false).map((m) => m.propertyName));
+  const names = new Set(
+    getMetadataStorage()
+      .getTargetValidationMetadatas(EnvironmentVariables, '', true, false)
+      .map((m) => m.propertyName),
+  );
   const raw: Record<string, string> = {};
   for (const name of names) {
     const value = env[name]?.trim();
@@ -191,7 +206,9 @@ function readRaw(env: Env): Record<string, string> {
 function readEventUrls(env: Env, problems: string[]): Partial<Record<EventType, string>> {
   const known = new Map(EVENT_TYPES.map((type) => [eventUrlVariable(type), type]));
   const urls: Partial<Record<EventType, string>> = {};
-  for (const name of Object.keys(env).filter((n) => n.startsWith(EVENT_URL_PREFIX)).sort()) {
+  for (const name of Object.keys(env)
+    .filter((n) => n.startsWith(EVENT_URL_PREFIX))
+    .sort()) {
     const value = env[name]?.trim();
     const type = known.get(name);
     if (!value) continue;

@@ -29,7 +29,10 @@ describe('loadConfig: operations variables', () => {
 
   it('throttles admin authentication failures and keeps Bull Board read-only by default', () => {
     expect(loadConfig({}).admin).toMatchObject({ authFailuresPerMinute: 10, bullBoardReadOnly: true });
-    expect(loadConfig({ ADMIN_AUTH_FAILURES_PER_MINUTE: '25', BULL_BOARD_READ_ONLY: 'true' }).admin).toMatchObject({ authFailuresPerMinute: 25, bullBoardReadOnly: true });
+    expect(loadConfig({ ADMIN_AUTH_FAILURES_PER_MINUTE: '25', BULL_BOARD_READ_ONLY: 'true' }).admin).toMatchObject({
+      authFailuresPerMinute: 25,
+      bullBoardReadOnly: true,
+    });
   });
 
   it.each([

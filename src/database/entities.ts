@@ -9,4 +9,15 @@ import { OutboxEvent } from '../outbox/outbox-event.entity';
 import { ProcessedCallback } from '../webhook-responses/processed-callback.entity';
 import { WorkflowErrorReport } from '../webhook-responses/workflow-error-report.entity';
 
-export const ENTITIES = [Lead, Demo, Video, OutreachEmail, WorkflowExecution, OutboxEvent, RetryHistory, WebhookLog, ProcessedCallback, WorkflowErrorReport];
+export const ENTITIES = [
+  Lead,
+  Demo,
+  Video,
+  OutreachEmail,
+  WorkflowExecution,
+  OutboxEvent,
+  RetryHistory,
+  WebhookLog,
+  ProcessedCallback,
+  WorkflowErrorReport,
+];

@@ -1,5 +1,12 @@
 import { QueryFailedError } from 'typeorm';
-import { isDatabaseUnavailable, isForeignKeyViolation, isTransactionConflict, isUniqueViolation, pgConstraint, pgErrorCode } from './postgres-errors';
+import {
+  isDatabaseUnavailable,
+  isForeignKeyViolation,
+  isTransactionConflict,
+  isUniqueViolation,
+  pgConstraint,
+  pgErrorCode,
+} from './postgres-errors';
 
 /** What TypeORM throws for a statement Postgres refused. */
 const queryFailed = (code: string, constraint?: string) =>

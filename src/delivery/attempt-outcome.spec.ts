@@ -34,8 +34,13 @@ describe('attempt outcome', () => {
 
   it("honours the receiver's Retry-After, seconds or a date, capped at the last delay", () => {
     const now = Date.parse('2026-01-01T00:00:00Z');
-    expect(attemptOutcome({ status: 429, headers: { 'retry-after': '2' } }, at(1, { now }))).toMatchObject({ status: 'retrying', delayMs: 2000 });
-    expect(attemptOutcome({ status: 503, headers: { 'retry-after': 'Thu, 01 Jan 2026 00:00:30 GMT' } }, at(1, { now }))).toMatchObject({ delayMs: 30000 });
+    expect(attemptOutcome({ status: 429, headers: { 'retry-after': '2' } }, at(1, { now }))).toMatchObject({
+      status: 'retrying',
+      delayMs: 2000,
+    });
+    expect(attemptOutcome({ status: 503, headers: { 'retry-after': 'Thu, 01 Jan 2026 00:00:30 GMT' } }, at(1, { now }))).toMatchObject({
+      delayMs: 30000,
+    });
     expect(attemptOutcome({ status: 503, headers: { 'retry-after': '86400' } }, at(1, { now }))).toMatchObject({ delayMs: 300000 });
     expect(attemptOutcome({ status: 503, headers: { 'retry-after': 'later' } }, at(1, { now }))).toMatchObject({ delayMs: 5000 });
   });

@@ -56,7 +56,17 @@ export class DeliveryService {
     const body = JSON.stringify(event.payload);
     const base = { id, attempt, eventType: event.event_type, entityType: event.entity_type, entityId: event.entity_id, requestBody: body };
     if (!url) {
-      await this.recorder.record({ ...base, status: 'cancelled', statusCode: null, error: `event type ${event.event_type} is switched off`, durationMs: 0, scheduledDelayMs: null, targetUrl: '', requestHeaders: {}, responseBody: null });
+      await this.recorder.record({
+        ...base,
+        status: 'cancelled',
+        statusCode: null,
+        error: `event type ${event.event_type} is switched off`,
+        durationMs: 0,
+        scheduledDelayMs: null,
+        targetUrl: '',
+        requestHeaders: {},
+        responseBody: null,
+      });
       return 'disabled';
     }
 
@@ -66,7 +76,14 @@ export class DeliveryService {
 
     const headers = await this.signer.sign(body, { id, event: event.event_type, attempt });
     const result = await this.http.post(url, headers, body);
-    const record = { ...base, targetUrl: url, requestHeaders: redact(headers), responseBody: result.body ?? null, durationMs: result.durationMs, statusCode: result.status ?? null };
+    const record = {
+      ...base,
+      targetUrl: url,
+      requestHeaders: redact(headers),
+      responseBody: result.body ?? null,
+      durationMs: result.durationMs,
+      statusCode: result.status ?? null,
+    };
     // Any answer not worth a retry (2xx, or a permanent 4xx) shows the target is up.
     if (isTargetFailure(result)) await this.targetFailed(url);
     else await this.circuit.recordSuccess(url);
@@ -87,8 +104,18 @@ export class DeliveryService {
         await this.recorder.record({ ...record, status: 'failed', error, scheduledDelayMs: null });
         this.metrics.recordAttempt(event.event_type, 'failed', result.durationMs);
         this.metrics.recordDeliveryEnd(event.event_type, 'failed', attempt);
-        this.logger.warn({ delivery_id: id, event: event.event_type, attempt, status: result.status, error }, 'Webhook delivery failed for good');
-        await this.alerts.deliveryFailed({ id, eventType: event.event_type, target: url, error, attempts: attempt, payload: event.payload });
+        this.logger.warn(
+          { delivery_id: id, event: event.event_type, attempt, status: result.status, error },
+          'Webhook delivery failed for good',
+        );
+        await this.alerts.deliveryFailed({
+          id,
+          eventType: event.event_type,
+          target: url,
+          error,
+          attempts: attempt,
+          payload: event.payload,
+        });
         if (outcome.retryable) throw new RetryableDeliveryError(`${error} (attempts exhausted)`, result.status);
         throw new UnrecoverableError(`${error} (permanent)`);
       }
@@ -129,4 +156,3 @@ function redact(headers: Record<string, string>): Record<string, string> {
   for (const [k, v] of Object.entries(headers)) out[k] = SIGNATURE_HEADERS.has(k.toLowerCase()) ? '[redacted]' : v;
   return out;
 }
-

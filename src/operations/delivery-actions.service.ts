@@ -23,7 +23,8 @@ export class DeliveryActionsService {
   /** A failed or cancelled event goes back to the queue with the same delivery id and its attempts reset. */
   async retry(id: string): Promise<DeliverySummary> {
     const status = await this.statusOf(id);
-    if (!canLeave('retry', status)) throw new ConflictError(`Only ${RETRYABLE.join(' or ')} events can be retried; this one is ${status}`, { status });
+    if (!canLeave('retry', status))
+      throw new ConflictError(`Only ${RETRYABLE.join(' or ')} events can be retried; this one is ${status}`, { status });
     const { rows, busy } = await this.requeue([id], 'retry');
     if (busy.length) throw new ConflictError('The previous job of this event is still finishing; retry in a moment', { status });
     const [row] = rows;
@@ -53,7 +54,11 @@ export class DeliveryActionsService {
    * now) is left alone and reported in `busy`. If Redis fails after the UPDATE, the outbox relay
    * re-queues the rows.
    */
-  async requeue(ids: string[], transition: 'retry' | 'replay', statuses?: readonly DeliveryStatus[]): Promise<{ rows: DeliveryRow[]; busy: string[] }> {
+  async requeue(
+    ids: string[],
+    transition: 'retry' | 'replay',
+    statuses?: readonly DeliveryStatus[],
+  ): Promise<{ rows: DeliveryRow[]; busy: string[] }> {
     if (ids.length === 0) return { rows: [], busy: [] };
     const busy = await this.queue.removeMany(ids);
     const free = ids.filter((id) => !busy.includes(id));

@@ -18,7 +18,12 @@ export class QueueStatsService {
   ) {}
 
   async stats(): Promise<QueueStatsResponse> {
-    const [queue, events, throughput, circuits] = await Promise.all([this.queueStats(), this.eventStats(), this.throughput(), this.circuitStats()]);
+    const [queue, events, throughput, circuits] = await Promise.all([
+      this.queueStats(),
+      this.eventStats(),
+      this.throughput(),
+      this.circuitStats(),
+    ]);
     return { generated_at: new Date().toISOString(), queue, events, throughput, circuits };
   }
 

@@ -22,7 +22,10 @@ export class QueueController {
   ) {}
 
   @Get('stats')
-  @ApiOperation({ summary: 'Counts by state (BullMQ and webhook_queue), per event type, oldest undelivered age, recent throughput, pause and circuit states' })
+  @ApiOperation({
+    summary:
+      'Counts by state (BullMQ and webhook_queue), per event type, oldest undelivered age, recent throughput, pause and circuit states',
+  })
   @ApiOkResponse({ type: QueueStatsResponse })
   getStats(): Promise<QueueStatsResponse> {
     return this.stats.stats();
@@ -59,7 +62,10 @@ export class QueueController {
 
   @Post('cleanup')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Delete sent and cancelled (and optionally failed) events older than N days with their history and outgoing logs, and incoming logs and callback idempotency keys older than N days' })
+  @ApiOperation({
+    summary:
+      'Delete sent and cancelled (and optionally failed) events older than N days with their history and outgoing logs, and incoming logs and callback idempotency keys older than N days',
+  })
   @ApiOkResponse({ type: CleanupResponse })
   cleanup(@Body() dto: CleanupDto): Promise<CleanupResponse> {
     return this.cleanups.cleanup({ olderThanDays: dto.older_than_days, includeFailed: dto.include_failed ?? false });

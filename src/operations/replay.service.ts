@@ -29,10 +29,13 @@ export class ReplayService {
 
   async replay(dto: ReplayDto): Promise<ReplayResponse> {
     const filtered = dto.event !== undefined || dto.since !== undefined || dto.until !== undefined || dto.status !== undefined;
-    if (dto.ids && filtered) throw new ValidationFailedError([{ field: 'ids', errors: ['give either ids or a filter (event, since, until, status), not both'] }]);
+    if (dto.ids && filtered)
+      throw new ValidationFailedError([{ field: 'ids', errors: ['give either ids or a filter (event, since, until, status), not both'] }]);
     if (!dto.ids && dto.event === undefined && dto.since === undefined && dto.until === undefined)
       throw new ValidationFailedError([{ field: 'ids', errors: ['give ids, or a filter with at least one of event, since, until'] }]);
-    return dto.ids ? this.replayIds([...new Set(dto.ids)], dto.force ?? false) : this.replayFilter({ status: dto.status ?? 'sent', event: dto.event, since: dto.since, until: dto.until }, dto.force ?? false);
+    return dto.ids
+      ? this.replayIds([...new Set(dto.ids)], dto.force ?? false)
+      : this.replayFilter({ status: dto.status ?? 'sent', event: dto.event, since: dto.since, until: dto.until }, dto.force ?? false);
   }
 
   private async replayIds(ids: string[], force: boolean): Promise<ReplayResponse> {
@@ -62,7 +65,11 @@ export class ReplayService {
       const page = await this.deliveries.positions(filter, BATCH, after);
       const last = page[page.length - 1];
       if (!last) break;
-      const { rows } = await this.actions.requeue(page.map((r) => r.id), 'replay', [filter.status]);
+      const { rows } = await this.actions.requeue(
+        page.map((r) => r.id),
+        'replay',
+        [filter.status],
+      );
       replayed += rows.length;
       after = last;
       if (page.length < BATCH) break;

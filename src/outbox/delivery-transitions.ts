@@ -86,7 +86,10 @@ export function canReach(transition: TransitionName, status: DeliveryStatus): bo
 }
 
 /** `statuses`, checked against the transition's `from` set (for a caller narrowing it, e.g. replay of failed events only). */
-export function fromStatuses(transition: TransitionName, statuses: readonly DeliveryStatus[] = TRANSITIONS[transition].from): DeliveryStatus[] {
+export function fromStatuses(
+  transition: TransitionName,
+  statuses: readonly DeliveryStatus[] = TRANSITIONS[transition].from,
+): DeliveryStatus[] {
   for (const status of statuses) if (!canLeave(transition, status)) throw new TransitionNotAllowedError(transition, status, 'from');
   return [...statuses];
 }

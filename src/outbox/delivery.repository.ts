@@ -337,7 +337,9 @@ export class DeliveryRepository {
 
   /** How many rows per event type and status. */
   countsByEventAndStatus(): Promise<StatusCount[]> {
-    return this.dataSource.query<StatusCount[]>(`SELECT event_type, status, count(*)::int AS n FROM webhook_queue GROUP BY event_type, status`);
+    return this.dataSource.query<StatusCount[]>(
+      `SELECT event_type, status, count(*)::int AS n FROM webhook_queue GROUP BY event_type, status`,
+    );
   }
 
   /** Age in seconds of the oldest row still in the queue (null when none is). */

@@ -44,7 +44,10 @@ export class OutboxPublisher implements OnModuleDestroy, BeforeApplicationShutdo
   async publish(events: QueueableEvent[], manager?: EntityManager): Promise<void> {
     if (events.length === 0) return;
     await this.queue.enqueue(events);
-    await this.deliveries.markQueued(events.map((e) => e.id), manager);
+    await this.deliveries.markQueued(
+      events.map((e) => e.id),
+      manager,
+    );
   }
 
   /** Shutdown has begun: rows committed in the last tick still reach the queue, within PUBLISH_DRAIN_MS. */

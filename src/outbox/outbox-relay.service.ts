@@ -77,7 +77,10 @@ export class OutboxRelayService implements OnApplicationBootstrap, OnApplication
       const lost = rows.filter((r) => !present.has(r.id));
       if (lost.length === 0) return 0;
       await this.queue.enqueue(lost);
-      await this.deliveries.requeueLost(lost.map((r) => r.id), manager);
+      await this.deliveries.requeueLost(
+        lost.map((r) => r.id),
+        manager,
+      );
       this.logger.warn({ events: lost.length }, 'Re-queued events the queue had lost');
       return lost.length;
     });

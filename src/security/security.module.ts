@@ -17,6 +17,14 @@ import { WebhookVerifierService } from './webhook-verifier.service';
   providers: [WebhookSignerService, WebhookVerifierService, ReplayGuardService, WebhookSignatureGuard],
   // `@UseGuards(WebhookSignatureGuard)` builds the guard in the module of the controller: it gets
   // what the guard needs through this module.
-  exports: [WebhookSignerService, WebhookVerifierService, ReplayGuardService, WebhookSignatureGuard, HttpBodyModule, AuditModule, MetricsModule],
+  exports: [
+    WebhookSignerService,
+    WebhookVerifierService,
+    ReplayGuardService,
+    WebhookSignatureGuard,
+    HttpBodyModule,
+    AuditModule,
+    MetricsModule,
+  ],
 })
 export class SecurityModule {}

@@ -104,17 +104,27 @@ describe('signature primitives', () => {
       expect(parseTimestamp('0')).toBe(0);
     });
 
-    it.each([['-1700000000'], ['+1700000000'], ['1700000000.5'], ['1.7e9'], ['abc'], [' 1700000000'], ['1700000000 '], ['0x6553f100'], ['1700000000, 1700000001'], ['9'.repeat(13)], ['']])(
-      'refuses %p',
-      (value) => {
-        expect(parseTimestamp(value)).toBeNull();
-      },
-    );
+    it.each([
+      ['-1700000000'],
+      ['+1700000000'],
+      ['1700000000.5'],
+      ['1.7e9'],
+      ['abc'],
+      [' 1700000000'],
+      ['1700000000 '],
+      ['0x6553f100'],
+      ['1700000000, 1700000001'],
+      ['9'.repeat(13)],
+      [''],
+    ])('refuses %p', (value) => {
+      expect(parseTimestamp(value)).toBeNull();
+    });
   });
 
   describe('isValidDeliveryId', () => {
     it('accepts uuids, numeric ids and msg_ ids', () => {
-      for (const id of ['3f2c1a9e-8a8b-4b6f-9f47-4c1f0f2b1f00', '12345', 'msg_2LhCQ9', 'exec:42/node.1']) expect(isValidDeliveryId(id)).toBe(true);
+      for (const id of ['3f2c1a9e-8a8b-4b6f-9f47-4c1f0f2b1f00', '12345', 'msg_2LhCQ9', 'exec:42/node.1'])
+        expect(isValidDeliveryId(id)).toBe(true);
     });
 
     it('refuses empty, spaced, comma-joined, non-ASCII and over-long ids', () => {

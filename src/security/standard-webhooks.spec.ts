@@ -46,7 +46,10 @@ describe('Standard Webhooks scheme', () => {
     const foreign = new Webhook(generateSecret('standard-webhooks')).sign('msg_1', timestamp, body);
     const headers = { 'webhook-id': 'msg_1', 'webhook-timestamp': String(Math.floor(timestamp.getTime() / 1000)) };
     expect(verifier.verify(Buffer.from(body), { ...headers, 'webhook-signature': `${foreign} v1a,c29tZXRoaW5n ${ours}` }).ok).toBe(true);
-    expect(verifier.verify(Buffer.from(body), { ...headers, 'webhook-signature': foreign })).toEqual({ ok: false, reason: 'signature_mismatch' });
+    expect(verifier.verify(Buffer.from(body), { ...headers, 'webhook-signature': foreign })).toEqual({
+      ok: false,
+      reason: 'signature_mismatch',
+    });
   });
 
   it('refuses what the library also refuses: a changed id, body or timestamp', () => {
@@ -54,10 +57,19 @@ describe('Standard Webhooks scheme', () => {
     const seconds = String(Math.floor(timestamp.getTime() / 1000));
     const signature = new Webhook(current).sign('msg_1', timestamp, '{"a":1}');
     const good = { 'webhook-id': 'msg_1', 'webhook-timestamp': seconds, 'webhook-signature': signature };
-    expect(verifier.verify(Buffer.from('{"a":1}'), { ...good, 'webhook-id': 'msg_2' })).toEqual({ ok: false, reason: 'signature_mismatch' });
+    expect(verifier.verify(Buffer.from('{"a":1}'), { ...good, 'webhook-id': 'msg_2' })).toEqual({
+      ok: false,
+      reason: 'signature_mismatch',
+    });
     expect(verifier.verify(Buffer.from('{"a":2}'), good)).toEqual({ ok: false, reason: 'signature_mismatch' });
-    expect(verifier.verify(Buffer.from('{"a":1}'), { ...good, 'webhook-timestamp': String(Number(seconds) + 1) })).toEqual({ ok: false, reason: 'signature_mismatch' });
-    expect(verifier.verify(Buffer.from('{"a":1}'), good, Number(seconds) + 301)).toEqual({ ok: false, reason: 'timestamp_out_of_tolerance' });
+    expect(verifier.verify(Buffer.from('{"a":1}'), { ...good, 'webhook-timestamp': String(Number(seconds) + 1) })).toEqual({
+      ok: false,
+      reason: 'signature_mismatch',
+    });
+    expect(verifier.verify(Buffer.from('{"a":1}'), good, Number(seconds) + 301)).toEqual({
+      ok: false,
+      reason: 'timestamp_out_of_tolerance',
+    });
   });
 
   it('maps missing and malformed headers onto the same reasons as the default scheme', () => {
@@ -65,17 +77,34 @@ describe('Standard Webhooks scheme', () => {
     const seconds = String(Math.floor(Date.now() / 1000));
     const signature = new Webhook(current).sign('msg_1', new Date(), '{}');
     expect(verifier.verify(body, {})).toEqual({ ok: false, reason: 'signature_missing' });
-    expect(verifier.verify(body, { 'webhook-id': 'msg_1', 'webhook-timestamp': seconds, 'webhook-signature': 'v1,short' })).toEqual({ ok: false, reason: 'signature_malformed' });
+    expect(verifier.verify(body, { 'webhook-id': 'msg_1', 'webhook-timestamp': seconds, 'webhook-signature': 'v1,short' })).toEqual({
+      ok: false,
+      reason: 'signature_malformed',
+    });
     // The id is signed in this scheme: without it the message cannot be rebuilt.
-    expect(verifier.verify(body, { 'webhook-timestamp': seconds, 'webhook-signature': signature })).toEqual({ ok: false, reason: 'signature_malformed' });
-    expect(verifier.verify(body, { 'webhook-id': 'msg_1', 'webhook-signature': signature })).toEqual({ ok: false, reason: 'timestamp_missing' });
+    expect(verifier.verify(body, { 'webhook-timestamp': seconds, 'webhook-signature': signature })).toEqual({
+      ok: false,
+      reason: 'signature_malformed',
+    });
+    expect(verifier.verify(body, { 'webhook-id': 'msg_1', 'webhook-signature': signature })).toEqual({
+      ok: false,
+      reason: 'timestamp_missing',
+    });
     // The hmac-sha256 headers mean nothing in this scheme.
-    expect(verifier.verify(body, { 'x-webhook-timestamp': seconds, 'x-webhook-signature-256': `sha256=${'a'.repeat(64)}` })).toEqual({ ok: false, reason: 'signature_missing' });
+    expect(verifier.verify(body, { 'x-webhook-timestamp': seconds, 'x-webhook-signature-256': `sha256=${'a'.repeat(64)}` })).toEqual({
+      ok: false,
+      reason: 'signature_missing',
+    });
   });
 
   it('also sends the X-Webhook-* headers and no hmac-sha256 signature', async () => {
     const headers = await signer.sign('{}', { id: 'msg_9', event: 'email_sent', attempt: 3 });
-    expect(headers).toMatchObject({ 'X-Webhook-Id': 'msg_9', 'X-Webhook-Event': 'email_sent', 'X-Webhook-Attempt': '3', 'Content-Type': 'application/json' });
+    expect(headers).toMatchObject({
+      'X-Webhook-Id': 'msg_9',
+      'X-Webhook-Event': 'email_sent',
+      'X-Webhook-Attempt': '3',
+      'Content-Type': 'application/json',
+    });
     expect(headers).not.toHaveProperty('X-Webhook-Signature-256');
   });
 });

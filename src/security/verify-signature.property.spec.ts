@@ -35,7 +35,10 @@ const HMAC: SchemeUnderTest = {
   secrets: ['prop-secret-new-0123456789abcdef0123456789', 'prop-secret-old-0123456789abcdef0123456789'],
   attacker: 'prop-secret-evil-0123456789abcdef012345678',
   names: { id: 'x-webhook-id', timestamp: 'x-webhook-timestamp', signature: 'x-webhook-signature-256' },
-  signatureValue: (secret, _id, timestamp, body) => `sha256=${createHmac('sha256', secret).update(Buffer.concat([Buffer.from(`${timestamp}.`), body])).digest('hex')}`,
+  signatureValue: (secret, _id, timestamp, body) =>
+    `sha256=${createHmac('sha256', secret)
+      .update(Buffer.concat([Buffer.from(`${timestamp}.`), body]))
+      .digest('hex')}`,
   idRequired: false,
 };
 
@@ -46,7 +49,9 @@ const STANDARD: SchemeUnderTest = {
   attacker: whsec('prop-standard-evil'),
   names: { id: 'webhook-id', timestamp: 'webhook-timestamp', signature: 'webhook-signature' },
   signatureValue: (secret, id, timestamp, body) =>
-    `v1,${createHmac('sha256', Buffer.from(secret.slice(6), 'base64')).update(Buffer.concat([Buffer.from(`${id}.${timestamp}.`), body])).digest('base64')}`,
+    `v1,${createHmac('sha256', Buffer.from(secret.slice(6), 'base64'))
+      .update(Buffer.concat([Buffer.from(`${id}.${timestamp}.`), body]))
+      .digest('base64')}`,
   idRequired: true,
 };
 
@@ -57,7 +62,11 @@ const bodyArb = fc.oneof(
 );
 const idArb = fc.stringMatching(/^[A-Za-z0-9_:.-]{1,40}$/);
 const spell = (name: string, style: number) =>
-  style === 0 ? name : style === 1 ? name.toUpperCase() : name.replace(/(^|-)([a-z])/g, (_m, dash: string, c: string) => dash + c.toUpperCase());
+  style === 0
+    ? name
+    : style === 1
+      ? name.toUpperCase()
+      : name.replace(/(^|-)([a-z])/g, (_m, dash: string, c: string) => dash + c.toUpperCase());
 
 /** A correctly signed request, varied in everything that must not matter. */
 function validCase(s: SchemeUnderTest): fc.Arbitrary<Case & { id: string; timestamp: string }> {
@@ -77,7 +86,8 @@ function validCase(s: SchemeUnderTest): fc.Arbitrary<Case & { id: string; timest
       const timestamp = String(NOW + offset);
       let signature = s.signatureValue(s.secrets[secretIndex], id, timestamp, body);
       if (s.scheme === 'hmac-sha256' && upperHex) signature = `sha256=${signature.slice(7).toUpperCase()}`;
-      if (s.scheme === 'standard-webhooks' && foreign.length) signature = [...foreign.map((f) => `v1,${Buffer.from(f).toString('base64')}`), signature].join(' ');
+      if (s.scheme === 'standard-webhooks' && foreign.length)
+        signature = [...foreign.map((f) => `v1,${Buffer.from(f).toString('base64')}`), signature].join(' ');
       const headers: Headers = { ...noise, [spell(s.names.timestamp, style)]: timestamp, [spell(s.names.signature, style)]: signature };
       if (sendId || s.idRequired) headers[spell(s.names.id, style)] = id;
       return { body, headers, expected: null, secretIndex, id, timestamp };
@@ -105,18 +115,30 @@ function brokenCase(s: SchemeUnderTest): fc.Arbitrary<Case> {
       if (c.body.length) body[at % body.length] ^= 1 << bit;
       return bad(c, c.headers, ['signature_mismatch'], body);
     }),
-    fc.tuple(v, fc.uint8Array({ minLength: 1, maxLength: 4 })).map(([c, extra]) => bad(c, c.headers, ['signature_mismatch'], Buffer.concat([c.body, extra]))),
-    fc.tuple(v, fc.integer({ min: -2 * TOLERANCE, max: 2 * TOLERANCE }).filter((d) => d !== 0)).map(([c, delta]) => {
-      const shifted = Number(c.timestamp) + delta;
-      return bad(c, withHeader(c.headers, TS, String(shifted)), [Math.abs(shifted - NOW) > TOLERANCE ? 'timestamp_out_of_tolerance' : 'signature_mismatch']);
-    }),
+    fc
+      .tuple(v, fc.uint8Array({ minLength: 1, maxLength: 4 }))
+      .map(([c, extra]) => bad(c, c.headers, ['signature_mismatch'], Buffer.concat([c.body, extra]))),
+    fc
+      .tuple(
+        v,
+        fc.integer({ min: -2 * TOLERANCE, max: 2 * TOLERANCE }).filter((d) => d !== 0),
+      )
+      .map(([c, delta]) => {
+        const shifted = Number(c.timestamp) + delta;
+        return bad(c, withHeader(c.headers, TS, String(shifted)), [
+          Math.abs(shifted - NOW) > TOLERANCE ? 'timestamp_out_of_tolerance' : 'signature_mismatch',
+        ]);
+      }),
     fc.tuple(v, fc.integer({ min: TOLERANCE + 1, max: 10 ** 8 }), fc.boolean()).map(([c, distance, past]) => {
       const timestamp = String(NOW + (past ? -distance : distance));
-      return bad(c, withHeader(withHeader(c.headers, TS, timestamp), SIG, s.signatureValue(s.secrets[0], c.id, timestamp, c.body)), ['timestamp_out_of_tolerance']);
+      return bad(c, withHeader(withHeader(c.headers, TS, timestamp), SIG, s.signatureValue(s.secrets[0], c.id, timestamp, c.body)), [
+        'timestamp_out_of_tolerance',
+      ]);
     }),
     v.map((c) => bad(c, withHeader(c.headers, SIG, s.signatureValue(s.attacker, c.id, c.timestamp, c.body)), ['signature_mismatch'])),
     fc.tuple(v, fc.uint8Array({ minLength: 32, maxLength: 32 })).map(([c, random]) => {
-      const value = s.scheme === 'hmac-sha256' ? `sha256=${Buffer.from(random).toString('hex')}` : `v1,${Buffer.from(random).toString('base64')}`;
+      const value =
+        s.scheme === 'hmac-sha256' ? `sha256=${Buffer.from(random).toString('hex')}` : `v1,${Buffer.from(random).toString('base64')}`;
       return bad(c, withHeader(c.headers, SIG, value), ['signature_mismatch']);
     }),
     v.map((c) => bad(c, withHeader(c.headers, SIG), ['signature_missing'])),
@@ -125,17 +147,45 @@ function brokenCase(s: SchemeUnderTest): fc.Arbitrary<Case> {
       const sig = headerOf(c.headers, SIG);
       return bad(c, withHeader(c.headers, SIG, asArray ? [sig, sig] : `${sig}, ${sig}`), ['signature_malformed']);
     }),
-    fc.tuple(v, fc.boolean()).map(([c, asArray]) => bad(c, withHeader(c.headers, TS, asArray ? [c.timestamp, c.timestamp] : `${c.timestamp}, ${c.timestamp}`), ['timestamp_out_of_tolerance'])),
-    fc.tuple(v, fc.string({ maxLength: 90 })).map(([c, garbage]) => bad(c, withHeader(c.headers, SIG, garbage), garbage === '' ? ['signature_missing'] : ['signature_malformed', 'signature_mismatch'])),
-    fc.tuple(v, fc.string({ maxLength: 20 }).filter((t) => !/^[0-9]{1,12}$/.test(t))).map(([c, garbage]) =>
-      bad(c, withHeader(c.headers, TS, garbage), garbage === '' ? ['timestamp_missing'] : ['timestamp_out_of_tolerance']),
-    ),
+    fc
+      .tuple(v, fc.boolean())
+      .map(([c, asArray]) =>
+        bad(c, withHeader(c.headers, TS, asArray ? [c.timestamp, c.timestamp] : `${c.timestamp}, ${c.timestamp}`), [
+          'timestamp_out_of_tolerance',
+        ]),
+      ),
+    fc
+      .tuple(v, fc.string({ maxLength: 90 }))
+      .map(([c, garbage]) =>
+        bad(c, withHeader(c.headers, SIG, garbage), garbage === '' ? ['signature_missing'] : ['signature_malformed', 'signature_mismatch']),
+      ),
+    fc
+      .tuple(
+        v,
+        fc.string({ maxLength: 20 }).filter((t) => !/^[0-9]{1,12}$/.test(t)),
+      )
+      .map(([c, garbage]) =>
+        bad(c, withHeader(c.headers, TS, garbage), garbage === '' ? ['timestamp_missing'] : ['timestamp_out_of_tolerance']),
+      ),
     fc.tuple(v, idArb, idArb).map(([c, a, b]) => bad(c, withHeader(c.headers, ID, `${a}, ${b}`), ['signature_malformed'])),
-    v.map((c) => bad(c, { ...c.headers, [spell(SIG, 2) === SIG ? SIG.toUpperCase() : spell(SIG, 2)]: headerOf(c.headers, SIG), [SIG]: headerOf(c.headers, SIG) }, ['signature_malformed'])),
+    v.map((c) =>
+      bad(
+        c,
+        {
+          ...c.headers,
+          [spell(SIG, 2) === SIG ? SIG.toUpperCase() : spell(SIG, 2)]: headerOf(c.headers, SIG),
+          [SIG]: headerOf(c.headers, SIG),
+        },
+        ['signature_malformed'],
+      ),
+    ),
     ...(s.idRequired
       ? [
           v.map((c) => bad(c, withHeader(c.headers, ID), ['signature_malformed'])),
-          fc.tuple(v, idArb).filter(([c, other]) => other !== c.id).map(([c, other]) => bad(c, withHeader(c.headers, ID, other), ['signature_mismatch'])),
+          fc
+            .tuple(v, idArb)
+            .filter(([c, other]) => other !== c.id)
+            .map(([c, other]) => bad(c, withHeader(c.headers, ID, other), ['signature_mismatch'])),
         ]
       : []),
   );
@@ -143,7 +193,10 @@ function brokenCase(s: SchemeUnderTest): fc.Arbitrary<Case> {
 
 /** Headers nobody signed: random names (including ours, in any case) and random values. */
 function garbageCase(s: SchemeUnderTest): fc.Arbitrary<Case> {
-  const name = fc.oneof(fc.constantFrom(...Object.values(s.names)).chain((n) => fc.integer({ min: 0, max: 2 }).map((st) => spell(n, st))), fc.string({ maxLength: 12 }));
+  const name = fc.oneof(
+    fc.constantFrom(...Object.values(s.names)).chain((n) => fc.integer({ min: 0, max: 2 }).map((st) => spell(n, st))),
+    fc.string({ maxLength: 12 }),
+  );
   const value = fc.oneof(
     fc.string({ maxLength: 80 }),
     fc.array(fc.string({ maxLength: 80 }), { maxLength: 3 }),
@@ -152,12 +205,18 @@ function garbageCase(s: SchemeUnderTest): fc.Arbitrary<Case> {
     fc.integer({ min: NOW - 400, max: NOW + 400 }).map(String),
     fc.constant(undefined),
   );
-  return fc.record({ body: bodyArb, headers: fc.dictionary(name, value, { maxKeys: 6 }) }).map(({ body, headers }) => ({ body, headers, expected: [...VERIFICATION_FAILURES], secretIndex: -1 }));
+  return fc
+    .record({ body: bodyArb, headers: fc.dictionary(name, value, { maxKeys: 6 }) })
+    .map(({ body, headers }) => ({ body, headers, expected: [...VERIFICATION_FAILURES], secretIndex: -1 }));
 }
 
 function check(s: SchemeUnderTest, numRuns: number): void {
   const keys = keysFor(s.scheme, s.secrets);
-  const arbitrary = fc.oneof({ arbitrary: validCase(s), weight: 2 }, { arbitrary: brokenCase(s), weight: 6 }, { arbitrary: garbageCase(s), weight: 2 });
+  const arbitrary = fc.oneof(
+    { arbitrary: validCase(s), weight: 2 },
+    { arbitrary: brokenCase(s), weight: 6 },
+    { arbitrary: garbageCase(s), weight: 2 },
+  );
   let accepted = 0;
   let refused = 0;
   fc.assert(

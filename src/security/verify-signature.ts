@@ -122,5 +122,7 @@ function fail(reason: VerificationFailure): VerificationResult {
  * part (standard-webhooks), prepared once as KeyObjects (Node hashes them ~4x faster than Buffers).
  */
 export function keysFor(scheme: SignatureScheme, secrets: readonly string[]): KeyObject[] {
-  return secrets.map((secret) => createSecretKey(scheme === 'standard-webhooks' ? decodeStandardSecret(secret) : Buffer.from(secret, 'utf8')));
+  return secrets.map((secret) =>
+    createSecretKey(scheme === 'standard-webhooks' ? decodeStandardSecret(secret) : Buffer.from(secret, 'utf8')),
+  );
 }

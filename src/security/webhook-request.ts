@@ -54,7 +54,10 @@ export function boundedRedactedHeaders(headers: Request['headers'], limits = REF
   let used = 0;
   let omitted = 0;
   for (const [name, value] of Object.entries(redactHeaders(headers))) {
-    const shown = value.length > limits.headerValueChars ? `${value.slice(0, limits.headerValueChars)}…[+${value.length - limits.headerValueChars} chars]` : value;
+    const shown =
+      value.length > limits.headerValueChars
+        ? `${value.slice(0, limits.headerValueChars)}…[+${value.length - limits.headerValueChars} chars]`
+        : value;
     if (kept >= limits.headerCount || used + name.length + shown.length > limits.headersChars) {
       omitted++;
       continue;

@@ -93,7 +93,9 @@ describe('WebhookSignerService (hmac-sha256)', () => {
       expect(decodeJwt(token).jti).toBe('d-4');
       await expect(jwtVerify(token, key)).rejects.toMatchObject({ code: 'ERR_JWT_EXPIRED' });
       const fresh = (await withJwt.sign(body, { id: 'd-5' })).Authorization.slice(7);
-      await expect(jwtVerify(fresh, new TextEncoder().encode(`${JWT_SECRET}x`))).rejects.toMatchObject({ code: 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED' });
+      await expect(jwtVerify(fresh, new TextEncoder().encode(`${JWT_SECRET}x`))).rejects.toMatchObject({
+        code: 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED',
+      });
     });
   });
 });

@@ -2,13 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { createHash, createSecretKey, KeyObject } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import {
-  decodeStandardSecret,
-  formatHmacSignature,
-  formatStandardSignature,
-  hmacSignatureHex,
-  standardSignatureBytes,
-} from './signature';
+import { decodeStandardSecret, formatHmacSignature, formatStandardSignature, hmacSignatureHex, standardSignatureBytes } from './signature';
 import { USER_AGENT } from './user-agent';
 
 export interface SignOptions {

@@ -9,7 +9,12 @@ const OLD_SECRET = 'old-secret-0123456789abcdef0123456789abcdef';
 const NOW = 1_750_000_000;
 
 /** Signed independently of src/security: straight from the contract with node:crypto. */
-function sign(body: string | Buffer, secret = NEW_SECRET, timestamp: number | string = NOW, extra: IncomingHttpHeaders = {}): IncomingHttpHeaders {
+function sign(
+  body: string | Buffer,
+  secret = NEW_SECRET,
+  timestamp: number | string = NOW,
+  extra: IncomingHttpHeaders = {},
+): IncomingHttpHeaders {
   const mac = createHmac('sha256', secret).update(`${timestamp}.`).update(body).digest('hex');
   return { 'x-webhook-timestamp': String(timestamp), 'x-webhook-signature-256': `sha256=${mac}`, ...extra };
 }
@@ -131,7 +136,9 @@ describe('WebhookVerifierService (hmac-sha256)', () => {
 
   it('reads header names case-insensitively', () => {
     const good = sign(body);
-    expect(reasonOf({ 'X-Webhook-Timestamp': good['x-webhook-timestamp'], 'X-WEBHOOK-SIGNATURE-256': good['x-webhook-signature-256'] })).toBe('ok');
+    expect(
+      reasonOf({ 'X-Webhook-Timestamp': good['x-webhook-timestamp'], 'X-WEBHOOK-SIGNATURE-256': good['x-webhook-signature-256'] }),
+    ).toBe('ok');
   });
 
   it('verifies bodies that are not JSON, empty, unicode or whitespace-laden exactly as sent', () => {
@@ -151,13 +158,18 @@ describe('WebhookVerifierService (hmac-sha256)', () => {
   it('never throws on inputs of the wrong type', () => {
     expect(sut.verify(undefined as unknown as Buffer, sign(body), NOW)).toEqual({ ok: false, reason: 'signature_mismatch' });
     expect(sut.verify(body, null as unknown as IncomingHttpHeaders, NOW)).toEqual({ ok: false, reason: 'signature_missing' });
-    expect(sut.verify(body, { 'x-webhook-signature-256': 42 } as unknown as IncomingHttpHeaders, NOW)).toEqual({ ok: false, reason: 'signature_malformed' });
+    expect(sut.verify(body, { 'x-webhook-signature-256': 42 } as unknown as IncomingHttpHeaders, NOW)).toEqual({
+      ok: false,
+      reason: 'signature_malformed',
+    });
   });
 
   describe('a request signed by `openssl dgst -sha256 -hmac`', () => {
     const payload = Buffer.from('{"execution_id":"981","result":{"score":0.93,"note":"überprüft ✓"}}', 'utf8');
     const timestamp = String(NOW);
-    const opensslHex = execFileSync('openssl', ['dgst', '-sha256', '-hmac', NEW_SECRET], { input: Buffer.concat([Buffer.from(`${timestamp}.`), payload]) })
+    const opensslHex = execFileSync('openssl', ['dgst', '-sha256', '-hmac', NEW_SECRET], {
+      input: Buffer.concat([Buffer.from(`${timestamp}.`), payload]),
+    })
       .toString()
       .trim()
       .split(/\s+/)

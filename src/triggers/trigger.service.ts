@@ -42,15 +42,27 @@ export class TriggerService {
   }
 
   leadQualified(lead: Lead, previousStatus: string | null, options?: EmitOptions) {
-    return this.emit('lead_qualified', { entity: { type: 'lead', id: lead.id }, data: { lead: leadData(lead), previous_status: previousStatus } }, options);
+    return this.emit(
+      'lead_qualified',
+      { entity: { type: 'lead', id: lead.id }, data: { lead: leadData(lead), previous_status: previousStatus } },
+      options,
+    );
   }
 
   leadResponded(lead: Lead, previousStatus: string | null, options?: EmitOptions) {
-    return this.emit('lead_responded', { entity: { type: 'lead', id: lead.id }, data: { lead: leadData(lead), previous_status: previousStatus } }, options);
+    return this.emit(
+      'lead_responded',
+      { entity: { type: 'lead', id: lead.id }, data: { lead: leadData(lead), previous_status: previousStatus } },
+      options,
+    );
   }
 
   async demoCompleted(demo: Demo, options?: EmitOptions) {
-    return this.emit('demo_completed', { entity: { type: 'demo', id: demo.id }, data: { demo: demoData(demo), lead: await this.lead(demo.leadId, options) } }, options);
+    return this.emit(
+      'demo_completed',
+      { entity: { type: 'demo', id: demo.id }, data: { demo: demoData(demo), lead: await this.lead(demo.leadId, options) } },
+      options,
+    );
   }
 
   async demoFailed(demo: Demo, options?: EmitOptions) {
@@ -59,7 +71,11 @@ export class TriggerService {
   }
 
   async videoCompleted(video: Video, options?: EmitOptions) {
-    return this.emit('video_completed', { entity: { type: 'video', id: video.id }, data: { video: videoData(video), lead: await this.lead(video.leadId, options) } }, options);
+    return this.emit(
+      'video_completed',
+      { entity: { type: 'video', id: video.id }, data: { video: videoData(video), lead: await this.lead(video.leadId, options) } },
+      options,
+    );
   }
 
   async videoFailed(video: Video, options?: EmitOptions) {
@@ -68,7 +84,11 @@ export class TriggerService {
   }
 
   async emailSent(email: OutreachEmail, options?: EmitOptions) {
-    return this.emit('email_sent', { entity: { type: 'email', id: email.id }, data: { email: emailData(email), lead: await this.lead(email.leadId, options) } }, options);
+    return this.emit(
+      'email_sent',
+      { entity: { type: 'email', id: email.id }, data: { email: emailData(email), lead: await this.lead(email.leadId, options) } },
+      options,
+    );
   }
 
   async emailFailed(email: OutreachEmail, options?: EmitOptions) {

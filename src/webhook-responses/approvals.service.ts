@@ -59,7 +59,15 @@ export class ApprovalsService {
   private async videoFor(manager: EntityManager, demo: Demo): Promise<Video> {
     const existing = await manager.findOne(Video, { where: { demoId: demo.id }, order: { createdAt: 'ASC' } });
     if (existing) return existing;
-    return manager.save(manager.create(Video, { leadId: demo.leadId, demoId: demo.id, status: 'queued', approvalStatus: 'not_required', metadata: { requested_by: 'demo-approval' } }));
+    return manager.save(
+      manager.create(Video, {
+        leadId: demo.leadId,
+        demoId: demo.id,
+        status: 'queued',
+        approvalStatus: 'not_required',
+        metadata: { requested_by: 'demo-approval' },
+      }),
+    );
   }
 
   /** The outreach email requested for an approved video: created once, found afterwards. */

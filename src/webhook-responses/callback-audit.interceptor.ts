@@ -46,7 +46,12 @@ export class CallbackAuditInterceptor implements NestInterceptor {
       catchError((error: unknown) => {
         // The status the exception filter answers with: both ask the same mapping.
         const { status } = describeError(error);
-        record(status, status >= 500 ? 'error' : error instanceof ValidationFailedError ? 'invalid' : 'refused', describe(error), undefined);
+        record(
+          status,
+          status >= 500 ? 'error' : error instanceof ValidationFailedError ? 'invalid' : 'refused',
+          describe(error),
+          undefined,
+        );
         return throwError(() => error);
       }),
     );
@@ -54,7 +59,8 @@ export class CallbackAuditInterceptor implements NestInterceptor {
 }
 
 function describe(error: unknown): string {
-  if (error instanceof ValidationFailedError) return `validation_failed: ${error.fields.map((f) => `${f.field} ${f.errors.join(', ')}`).join('; ')}`;
+  if (error instanceof ValidationFailedError)
+    return `validation_failed: ${error.fields.map((f) => `${f.field} ${f.errors.join(', ')}`).join('; ')}`;
   if (error instanceof AppError) return `${error.code}: ${error.message}`;
   return error instanceof Error ? error.message : String(error);
 }

@@ -45,7 +45,11 @@ export class CallbackHealthService {
         redis: redis.redis as CallbackHealth['checks']['redis'],
         queue,
         n8n,
-        security: { secret_configured: !this.config.webhook.usingDevelopmentSecret, scheme: this.config.webhook.scheme, secrets: this.config.webhook.secrets.length },
+        security: {
+          secret_configured: !this.config.webhook.usingDevelopmentSecret,
+          scheme: this.config.webhook.scheme,
+          secrets: this.config.webhook.secrets.length,
+        },
       },
     };
   }
@@ -53,7 +57,13 @@ export class CallbackHealthService {
   private async queueState() {
     const q = this.queue.queue;
     const [workers, paused, counts] = await Promise.all([q.getWorkers(), q.isPaused(), q.getJobCounts('waiting', 'prioritized', 'failed')]);
-    return { worker_running: workers.length > 0, workers: workers.length, paused, waiting: (counts.waiting ?? 0) + (counts.prioritized ?? 0), failed: counts.failed ?? 0 };
+    return {
+      worker_running: workers.length > 0,
+      workers: workers.length,
+      paused,
+      waiting: (counts.waiting ?? 0) + (counts.prioritized ?? 0),
+      failed: counts.failed ?? 0,
+    };
   }
 
   private async n8n(): Promise<CallbackHealth['checks']['n8n']> {

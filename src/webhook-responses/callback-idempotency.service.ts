@@ -101,7 +101,11 @@ export class CallbackIdempotencyService {
  * it is taken as the same body, as every repeat was before, rather than refuse a genuine retry.
  */
 function answer(endpoint: string, request: IdempotencyKey, stored: StoredCallbackRow): AppliedCallback | AppError {
-  if (stored.endpoint !== endpoint) return new ConflictError(`X-Webhook-Id ${stored.idempotency_key} was already used for ${stored.endpoint}`, { endpoint: stored.endpoint });
-  if (stored.body_sha256 !== null && stored.body_sha256 !== request.bodySha256) return new IdempotencyKeyReusedError(stored.idempotency_key);
+  if (stored.endpoint !== endpoint)
+    return new ConflictError(`X-Webhook-Id ${stored.idempotency_key} was already used for ${stored.endpoint}`, {
+      endpoint: stored.endpoint,
+    });
+  if (stored.body_sha256 !== null && stored.body_sha256 !== request.bodySha256)
+    return new IdempotencyKeyReusedError(stored.idempotency_key);
   return { status: stored.status_code, body: stored.response, replayed: true };
 }

@@ -31,13 +31,18 @@ export class CallbackRepository {
 
   /** The stored row of one key. */
   async findByKey(key: string): Promise<StoredCallbackRow | undefined> {
-    const [stored] = await this.dataSource.query<StoredCallbackRow[]>(`SELECT ${COLUMNS} FROM webhook_callbacks WHERE idempotency_key = $1`, [key]);
+    const [stored] = await this.dataSource.query<StoredCallbackRow[]>(
+      `SELECT ${COLUMNS} FROM webhook_callbacks WHERE idempotency_key = $1`,
+      [key],
+    );
     return stored;
   }
 
   /** The stored rows of many keys, in one statement (keys not stored have no row). */
   findByKeys(keys: string[]): Promise<StoredCallbackRow[]> {
-    return this.dataSource.query<StoredCallbackRow[]>(`SELECT ${COLUMNS} FROM webhook_callbacks WHERE idempotency_key = ANY($1::text[])`, [[...new Set(keys)]]);
+    return this.dataSource.query<StoredCallbackRow[]>(`SELECT ${COLUMNS} FROM webhook_callbacks WHERE idempotency_key = ANY($1::text[])`, [
+      [...new Set(keys)],
+    ]);
   }
 
   /** Stores answers in `manager`'s transaction, in one statement (a key already stored fails it: unique violation). */
@@ -45,7 +50,13 @@ export class CallbackRepository {
     await manager.query(
       `INSERT INTO webhook_callbacks (idempotency_key, endpoint, body_sha256, status_code, response)
         SELECT v.key, $1, v.sha, v.status, v.response FROM unnest($2::text[], $3::text[], $4::int[], $5::jsonb[]) AS v(key, sha, status, response)`,
-      [endpoint, entries.map((e) => e.key), entries.map((e) => e.bodySha256), entries.map((e) => e.status), entries.map((e) => JSON.stringify(e.body))],
+      [
+        endpoint,
+        entries.map((e) => e.key),
+        entries.map((e) => e.bodySha256),
+        entries.map((e) => e.status),
+        entries.map((e) => JSON.stringify(e.body)),
+      ],
     );
   }
 

@@ -34,14 +34,23 @@ export class ErrorNotificationsService {
         eventRaised: raiseEvent,
       }),
     );
-    if (dto.execution_id) await this.executions.recordError(manager, dto.execution_id, dto.workflow_id, dto.lead_id, dto.error_message, dto.node);
+    if (dto.execution_id)
+      await this.executions.recordError(manager, dto.execution_id, dto.workflow_id, dto.lead_id, dto.error_message, dto.node);
     if (lead && dto.severity !== 'warning' && lead.status !== 'error') {
       lead.status = 'error';
       await manager.save(lead);
     }
     const event = raiseEvent
       ? await this.triggers.workflowError(
-          { workflow_id: dto.workflow_id, execution_id: dto.execution_id ?? null, lead_id: dto.lead_id ?? null, node: dto.node ?? null, error_message: dto.error_message, severity: dto.severity, source: 'n8n' },
+          {
+            workflow_id: dto.workflow_id,
+            execution_id: dto.execution_id ?? null,
+            lead_id: dto.lead_id ?? null,
+            node: dto.node ?? null,
+            error_message: dto.error_message,
+            severity: dto.severity,
+            source: 'n8n',
+          },
           { manager },
         )
       : undefined;

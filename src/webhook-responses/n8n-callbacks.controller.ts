@@ -20,8 +20,16 @@ import type { EntityManager } from 'typeorm';
 @ApiTags('n8n callbacks')
 @ApiHeader({ name: 'X-Webhook-Timestamp', required: true, description: 'Unix seconds when n8n signed the request' })
 @ApiHeader({ name: 'X-Webhook-Signature-256', required: true, description: 'sha256=<hex HMAC-SHA256(secret, timestamp + "." + raw body)>' })
-@ApiHeader({ name: 'X-Webhook-Id', required: false, description: 'Idempotency key, one per request: a repeat (same body) gets the first answer and changes nothing' })
-@ApiResponse({ status: 400, description: 'validation_failed (each bad field named), or invalid_json: not JSON, not UTF-8, a NUL or unpaired surrogate in a string, nesting over 64' })
+@ApiHeader({
+  name: 'X-Webhook-Id',
+  required: false,
+  description: 'Idempotency key, one per request: a repeat (same body) gets the first answer and changes nothing',
+})
+@ApiResponse({
+  status: 400,
+  description:
+    'validation_failed (each bad field named), or invalid_json: not JSON, not UTF-8, a NUL or unpaired surrogate in a string, nesting over 64',
+})
 @ApiResponse({ status: 401, description: 'Missing, malformed or wrong signature, or timestamp outside the window' })
 @ApiResponse({ status: 404, description: 'Referenced entity does not exist' })
 @ApiResponse({ status: 409, description: 'Conflicts with the current state (body has it), or an exact replay without X-Webhook-Id' })
@@ -63,21 +71,33 @@ export class N8nCallbacksController {
   @Post('workflow-completed')
   @HttpCode(200)
   @ApiOperation({ summary: 'An n8n execution finished' })
-  workflowCompleted(@Body() dto: WorkflowCompletedDto, @Idempotency() idem: IdempotencyKey | undefined, @Res({ passthrough: true }) res: Response) {
+  workflowCompleted(
+    @Body() dto: WorkflowCompletedDto,
+    @Idempotency() idem: IdempotencyKey | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ) {
     return this.apply('workflow-completed', idem, res, (m) => this.executions.completed(dto, m));
   }
 
   @Post('workflow-status')
   @HttpCode(200)
   @ApiOperation({ summary: 'Progress of an n8n execution' })
-  workflowStatus(@Body() dto: WorkflowStatusDto, @Idempotency() idem: IdempotencyKey | undefined, @Res({ passthrough: true }) res: Response) {
+  workflowStatus(
+    @Body() dto: WorkflowStatusDto,
+    @Idempotency() idem: IdempotencyKey | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ) {
     return this.reply(res, this.statusWriter.write(dto, idem));
   }
 
   @Post('error-notification')
   @HttpCode(200)
   @ApiOperation({ summary: 'An n8n workflow failed; raises workflow_error' })
-  errorNotification(@Body() dto: ErrorNotificationDto, @Idempotency() idem: IdempotencyKey | undefined, @Res({ passthrough: true }) res: Response) {
+  errorNotification(
+    @Body() dto: ErrorNotificationDto,
+    @Idempotency() idem: IdempotencyKey | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ) {
     return this.apply('error-notification', idem, res, (m) => this.errors.report(dto, m));
   }
 

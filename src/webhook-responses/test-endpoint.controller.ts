@@ -26,7 +26,9 @@ export class TestEndpointController {
       received: body,
       raw_body_bytes: raw.length,
       headers: redactHeaders(req.headers),
-      signature: result.ok ? { valid: true, webhook_id: result.id ?? null, timestamp: result.timestamp } : { valid: false, reason: result.reason },
+      signature: result.ok
+        ? { valid: true, webhook_id: result.id ?? null, timestamp: result.timestamp }
+        : { valid: false, reason: result.reason },
     };
   }
 }

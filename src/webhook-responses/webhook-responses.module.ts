@@ -44,7 +44,17 @@ export class WebhookResponsesModule {
         HealthModule,
       ],
       controllers,
-      providers: [CallbackRepository, WorkflowExecutionRepository, CallbackIdempotencyService, ApprovalsService, WorkflowExecutionsService, ErrorNotificationsService, CallbackHealthService, CallbackAuditInterceptor, WorkflowStatusWriter],
+      providers: [
+        CallbackRepository,
+        WorkflowExecutionRepository,
+        CallbackIdempotencyService,
+        ApprovalsService,
+        WorkflowExecutionsService,
+        ErrorNotificationsService,
+        CallbackHealthService,
+        CallbackAuditInterceptor,
+        WorkflowStatusWriter,
+      ],
     };
   }
 }

@@ -54,7 +54,14 @@ export class WorkflowExecutionRepository {
           updated_at = now()
         WHERE e.status NOT IN ('success', 'error')
         RETURNING *`,
-      [col((r) => r.execution_id), col((r) => r.workflow_id), col((r) => r.lead_id), col((r) => r.status), col((r) => r.progress), col((r) => r.step)],
+      [
+        col((r) => r.execution_id),
+        col((r) => r.workflow_id),
+        col((r) => r.lead_id),
+        col((r) => r.status),
+        col((r) => r.progress),
+        col((r) => r.step),
+      ],
     );
     return new Map(returnedRows<ExecutionRow>(result).map((row) => [row.execution_id, row]));
   }

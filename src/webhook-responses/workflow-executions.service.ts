@@ -24,7 +24,8 @@ export class WorkflowExecutionsService {
     const lead = dto.lead_id ? await findLead(manager, dto.lead_id) : null;
     const execution = await this.executions.lockOrCreate(manager, dto.execution_id, dto.workflow_id, dto.lead_id);
     if (FINISHED.includes(execution.status)) {
-      if (execution.status !== dto.status) throw new ConflictError(`Execution ${dto.execution_id} already finished with ${execution.status}`, executionBody(execution));
+      if (execution.status !== dto.status)
+        throw new ConflictError(`Execution ${dto.execution_id} already finished with ${execution.status}`, executionBody(execution));
       return ok({ execution: executionBody(execution) });
     }
     execution.status = dto.status;
@@ -35,7 +36,15 @@ export class WorkflowExecutionsService {
     if (dto.status === 'success') execution.progress = 100;
     await this.executions.save(manager, execution);
     if (lead) {
-      lead.metadata = { ...lead.metadata, last_workflow: { workflow_id: dto.workflow_id, execution_id: dto.execution_id, status: dto.status, finished_at: execution.finishedAt.toISOString() } };
+      lead.metadata = {
+        ...lead.metadata,
+        last_workflow: {
+          workflow_id: dto.workflow_id,
+          execution_id: dto.execution_id,
+          status: dto.status,
+          finished_at: execution.finishedAt.toISOString(),
+        },
+      };
       await manager.save(lead);
     }
     return ok({ execution: executionBody(execution) });
@@ -67,7 +76,14 @@ export class WorkflowExecutionsService {
   }
 
   /** Marks an execution failed because n8n reported an error in it (unless it already finished). */
-  async recordError(manager: EntityManager, executionId: string, workflowId: string, leadId: string | undefined, message: string, node?: string): Promise<void> {
+  async recordError(
+    manager: EntityManager,
+    executionId: string,
+    workflowId: string,
+    leadId: string | undefined,
+    message: string,
+    node?: string,
+  ): Promise<void> {
     const execution = await this.executions.lockOrCreate(manager, executionId, workflowId, leadId);
     if (FINISHED.includes(execution.status)) return;
     execution.status = 'error';

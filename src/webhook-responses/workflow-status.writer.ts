@@ -63,7 +63,12 @@ export class WorkflowStatusWriter implements BeforeApplicationShutdown {
     if (reports.length === 1) return [await this.alone(reports[0])];
     const outcomes: Outcome[] = new Array(reports.length);
     const keyed = reports.flatMap((r, i) => (r.idem ? [{ i, idem: r.idem }] : []));
-    const answers = keyed.length ? await this.idempotency.storedAnswers(ENDPOINT, keyed.map((k) => k.idem)) : [];
+    const answers = keyed.length
+      ? await this.idempotency.storedAnswers(
+          ENDPOINT,
+          keyed.map((k) => k.idem),
+        )
+      : [];
     const stored = new Map(keyed.map(({ i }, n) => [i, answers[n]]));
     const fresh: number[] = [];
     reports.forEach((_report, i) => {
@@ -86,7 +91,10 @@ export class WorkflowStatusWriter implements BeforeApplicationShutdown {
   private async applyUnkeyed(group: Report[]): Promise<Outcome[]> {
     let rows: Map<string, ExecutionRow>;
     try {
-      rows = await this.executions.upsertStatuses(this.dataSource.manager, group.map((r) => r.dto));
+      rows = await this.executions.upsertStatuses(
+        this.dataSource.manager,
+        group.map((r) => r.dto),
+      );
     } catch (error) {
       return this.fallback(group, error);
     }
@@ -117,7 +125,10 @@ export class WorkflowStatusWriter implements BeforeApplicationShutdown {
 
   /** One upsert for the group (each execution at most once), then the stored answers of the keyed ones. */
   private async applyGroup(manager: EntityManager, group: Report[]): Promise<CallbackResult[]> {
-    const rows = await this.executions.upsertStatuses(manager, group.map((r) => r.dto));
+    const rows = await this.executions.upsertStatuses(
+      manager,
+      group.map((r) => r.dto),
+    );
     const results: CallbackResult[] = [];
     for (const { dto } of group) {
       const row = rows.get(dto.execution_id);

@@ -22,7 +22,9 @@ export interface CodeNodeContext {
   workflowId?: string;
 }
 
-const AsyncFunction = Object.getPrototypeOf(async () => undefined).constructor as new (...args: string[]) => (...args: unknown[]) => Promise<unknown>;
+const AsyncFunction = Object.getPrototypeOf(async () => undefined).constructor as new (
+  ...args: string[]
+) => (...args: unknown[]) => Promise<unknown>;
 
 export async function runCodeNode(jsCode: string, ctx: CodeNodeContext = {}): Promise<N8nItem[]> {
   const items = ctx.items ?? [{ json: {} }];

@@ -51,17 +51,37 @@ const signer = new WebhookSignerService({ webhook: { secrets: [SECRET], scheme: 
 
 /** A request exactly as the bridge sends it: body bytes and lower-cased headers. */
 async function bridgeRequest(envelope: Record<string, unknown>, secret = SECRET, timestamp?: number) {
-  const local = secret === SECRET ? signer : new WebhookSignerService({ webhook: { secrets: [secret], scheme: 'hmac-sha256' }, n8n: {} } as unknown as AppConfig);
-  const { body, headers } = await local.buildSignedRequest(envelope, { id: String(envelope.id), event: String(envelope.event), attempt: 1, timestamp });
+  const local =
+    secret === SECRET
+      ? signer
+      : new WebhookSignerService({ webhook: { secrets: [secret], scheme: 'hmac-sha256' }, n8n: {} } as unknown as AppConfig);
+  const { body, headers } = await local.buildSignedRequest(envelope, {
+    id: String(envelope.id),
+    event: String(envelope.event),
+    attempt: 1,
+    timestamp,
+  });
   return { body: Buffer.from(body, 'utf8'), headers: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v])) };
 }
 
 const verify = (request: { body: Buffer; headers: Record<string, string> }, env: Record<string, string | undefined> = ENV) =>
-  runCodeNode(codeOf(receiver, 'Verify signature'), { items: [{ json: { headers: request.headers, body: {} } }], binary: request.body, env });
+  runCodeNode(codeOf(receiver, 'Verify signature'), {
+    items: [{ json: { headers: request.headers, body: {} } }],
+    binary: request.body,
+    env,
+  });
 
 const leadEnvelope = (over: Record<string, unknown> = {}) => {
   const leadId = randomUUID();
-  return { id: randomUUID(), event: 'lead_scraped', created_at: '2026-11-29T10:00:00.000Z', priority: 0, entity: { type: 'lead', id: leadId }, data: { lead: { id: leadId, title: 'Plombier à Lyon — 20 ans', score: 82 } }, ...over };
+  return {
+    id: randomUUID(),
+    event: 'lead_scraped',
+    created_at: '2026-11-29T10:00:00.000Z',
+    priority: 0,
+    entity: { type: 'lead', id: leadId },
+    data: { lead: { id: leadId, title: 'Plombier à Lyon — 20 ans', score: 82 } },
+    ...over,
+  };
 };
 
 const signCallbacks = (items: Array<Record<string, unknown>>, env: Record<string, string | undefined> = ENV) =>
@@ -69,7 +89,9 @@ const signCallbacks = (items: Array<Record<string, unknown>>, env: Record<string
 
 describe('n8n workflows (n8n/*.json)', () => {
   it('are up to date with their sources (scripts/n8n/build-workflows.mjs)', () => {
-    expect(() => execFileSync(process.execPath, [join(ROOT, 'scripts/n8n/build-workflows.mjs'), '--check'], { stdio: 'pipe' })).not.toThrow();
+    expect(() =>
+      execFileSync(process.execPath, [join(ROOT, 'scripts/n8n/build-workflows.mjs'), '--check'], { stdio: 'pipe' }),
+    ).not.toThrow();
   });
 
   it('have one POST webhook with Raw Body per event type, each answered by a Respond to Webhook node', () => {
@@ -93,91 +115,227 @@ describe('n8n workflows (n8n/*.json)', () => {
     // Where the bridge is and the secret come from n8n's environment, read by the Code nodes.
     const parameters = Object.values(workflows).flatMap((wf) => wf.nodes.map(({ parameters: { jsCode, ...rest } }) => rest));
     expect(JSON.stringify(parameters)).not.toMatch(/https?:\/\//);
-    expect(codeOf(sender, 'Build and sign')).toMatch(/\$env\.BRIDGE_BASE_URL[\s\S]*\$env\.WEBHOOK_SECRET|\$env\.WEBHOOK_SECRET[\s\S]*\$env\.BRIDGE_BASE_URL/);
+    expect(codeOf(sender, 'Build and sign')).toMatch(
+      /\$env\.BRIDGE_BASE_URL[\s\S]*\$env\.WEBHOOK_SECRET|\$env\.WEBHOOK_SECRET[\s\S]*\$env\.BRIDGE_BASE_URL/,
+    );
     const post = sender.nodes.find((n) => n.type === 'n8n-nodes-base.httpRequest')!;
-    expect(post.parameters).toMatchObject({ url: '={{ $json.url }}', contentType: 'raw', rawContentType: 'application/json', body: '={{ $json.body }}' });
+    expect(post.parameters).toMatchObject({
+      url: '={{ $json.url }}',
+      contentType: 'raw',
+      rawContentType: 'application/json',
+      body: '={{ $json.body }}',
+    });
   });
 
   describe('receiver: "Verify signature"', () => {
     it("accepts the bridge's signed request over the exact bytes, and routes on the signed body", async () => {
       const envelope = leadEnvelope();
       const [out] = await verify(await bridgeRequest(envelope));
-      expect(out.json).toEqual({ verified: true, delivery_id: envelope.id, attempt: 1, event: 'lead_scraped', lead_id: envelope.entity.id, envelope });
+      expect(out.json).toEqual({
+        verified: true,
+        delivery_id: envelope.id,
+        attempt: 1,
+        event: 'lead_scraped',
+        lead_id: envelope.entity.id,
+        envelope,
+      });
     });
 
     it('verifies bytes that re-serialising would change (spacing, escapes, 1.0)', async () => {
       const body = Buffer.from('{ "id":"d-1", "event":"lead_qualified", "data":{"lead":{"title":"Caf\\u00e9", "score":1.0}} }', 'utf8');
       const timestamp = String(Math.floor(Date.now() / 1000));
-      const headers = { 'x-webhook-timestamp': timestamp, 'x-webhook-signature-256': `sha256=${hmacSignatureHex(SECRET, timestamp, body)}` };
+      const headers = {
+        'x-webhook-timestamp': timestamp,
+        'x-webhook-signature-256': `sha256=${hmacSignatureHex(SECRET, timestamp, body)}`,
+      };
       const [out] = await verify({ body, headers });
-      expect(out.json).toMatchObject({ verified: true, event: 'lead_qualified', envelope: { data: { lead: { title: 'Café', score: 1 } } } });
+      expect(out.json).toMatchObject({
+        verified: true,
+        event: 'lead_qualified',
+        envelope: { data: { lead: { title: 'Café', score: 1 } } },
+      });
     });
 
     it.each([
-      ['a changed byte', async () => { const r = await bridgeRequest(leadEnvelope()); r.body = Buffer.from(r.body.toString('utf8').replace('"score":82', '"score":83'), 'utf8'); return r; }, 'signature_mismatch'],
+      [
+        'a changed byte',
+        async () => {
+          const r = await bridgeRequest(leadEnvelope());
+          r.body = Buffer.from(r.body.toString('utf8').replace('"score":82', '"score":83'), 'utf8');
+          return r;
+        },
+        'signature_mismatch',
+      ],
       ['another secret', async () => bridgeRequest(leadEnvelope(), `${SECRET}-other`), 'signature_mismatch'],
-      ['a timestamp 301 s old', async () => bridgeRequest(leadEnvelope(), SECRET, Math.floor(Date.now() / 1000) - 301), 'timestamp_out_of_tolerance'],
-      ['a timestamp 301 s ahead', async () => bridgeRequest(leadEnvelope(), SECRET, Math.floor(Date.now() / 1000) + 301), 'timestamp_out_of_tolerance'],
-      ['no signature', async () => { const r = await bridgeRequest(leadEnvelope()); delete r.headers['x-webhook-signature-256']; return r; }, 'signature_missing'],
-      ['no timestamp', async () => { const r = await bridgeRequest(leadEnvelope()); delete r.headers['x-webhook-timestamp']; return r; }, 'timestamp_missing'],
-      ['a malformed signature', async () => { const r = await bridgeRequest(leadEnvelope()); r.headers['x-webhook-signature-256'] = r.headers['x-webhook-signature-256'].replace('sha256=', 'sha1='); return r; }, 'signature_malformed'],
-      ['a duplicated signature header', async () => { const r = await bridgeRequest(leadEnvelope()); const s = r.headers['x-webhook-signature-256']; r.headers['x-webhook-signature-256'] = `${s}, ${s}`; return r; }, 'signature_malformed'],
+      [
+        'a timestamp 301 s old',
+        async () => bridgeRequest(leadEnvelope(), SECRET, Math.floor(Date.now() / 1000) - 301),
+        'timestamp_out_of_tolerance',
+      ],
+      [
+        'a timestamp 301 s ahead',
+        async () => bridgeRequest(leadEnvelope(), SECRET, Math.floor(Date.now() / 1000) + 301),
+        'timestamp_out_of_tolerance',
+      ],
+      [
+        'no signature',
+        async () => {
+          const r = await bridgeRequest(leadEnvelope());
+          delete r.headers['x-webhook-signature-256'];
+          return r;
+        },
+        'signature_missing',
+      ],
+      [
+        'no timestamp',
+        async () => {
+          const r = await bridgeRequest(leadEnvelope());
+          delete r.headers['x-webhook-timestamp'];
+          return r;
+        },
+        'timestamp_missing',
+      ],
+      [
+        'a malformed signature',
+        async () => {
+          const r = await bridgeRequest(leadEnvelope());
+          r.headers['x-webhook-signature-256'] = r.headers['x-webhook-signature-256'].replace('sha256=', 'sha1=');
+          return r;
+        },
+        'signature_malformed',
+      ],
+      [
+        'a duplicated signature header',
+        async () => {
+          const r = await bridgeRequest(leadEnvelope());
+          const s = r.headers['x-webhook-signature-256'];
+          r.headers['x-webhook-signature-256'] = `${s}, ${s}`;
+          return r;
+        },
+        'signature_malformed',
+      ],
     ])('refuses %s with 401', async (_label, build, reason) => {
       const [out] = await verify(await build());
       expect(out.json).toMatchObject({ verified: false, status: 401, reason });
     });
 
     it('accepts any secret of a comma-separated rotation list', async () => {
-      const [out] = await verify(await bridgeRequest(leadEnvelope(), 'the-old-secret-0123456789abcdef'), { WEBHOOK_SECRET: `${SECRET}, the-old-secret-0123456789abcdef` });
+      const [out] = await verify(await bridgeRequest(leadEnvelope(), 'the-old-secret-0123456789abcdef'), {
+        WEBHOOK_SECRET: `${SECRET}, the-old-secret-0123456789abcdef`,
+      });
       expect(out.json.verified).toBe(true);
     });
 
     it('answers 503 (the bridge retries) when n8n has no secret, and 400 to a signed body that is not an event', async () => {
-      expect((await verify(await bridgeRequest(leadEnvelope()), {}))[0].json).toMatchObject({ verified: false, status: 503, reason: 'secret_not_configured' });
+      expect((await verify(await bridgeRequest(leadEnvelope()), {}))[0].json).toMatchObject({
+        verified: false,
+        status: 503,
+        reason: 'secret_not_configured',
+      });
       const body = Buffer.from('[1,2,3]');
       const timestamp = String(Math.floor(Date.now() / 1000));
-      const headers = { 'x-webhook-timestamp': timestamp, 'x-webhook-signature-256': `sha256=${hmacSignatureHex(SECRET, timestamp, body)}` };
+      const headers = {
+        'x-webhook-timestamp': timestamp,
+        'x-webhook-signature-256': `sha256=${hmacSignatureHex(SECRET, timestamp, body)}`,
+      };
       expect((await verify({ body, headers }))[0].json).toMatchObject({ verified: false, status: 400, reason: 'not_an_event_envelope' });
     });
   });
 
   describe('callback sender: "Build and sign"', () => {
     const samples: Record<Callback, Record<string, unknown>> = {
-      'demo-approval': { demo_id: randomUUID(), approved: true, reviewer: 'Zoë Ødegaard', notes: 'Looks great — ship it', execution_id: '42' },
+      'demo-approval': {
+        demo_id: randomUUID(),
+        approved: true,
+        reviewer: 'Zoë Ødegaard',
+        notes: 'Looks great — ship it',
+        execution_id: '42',
+      },
       'video-approval': { video_id: randomUUID(), approved: false, reviewer: 'marie', notes: null, execution_id: '43' },
-      'workflow-completed': { workflow_id: 'bridgeEventsRcv1', execution_id: '44', status: 'success', lead_id: randomUUID(), result: { event: 'lead_scraped', n: 1.5 }, finished_at: '2026-11-29T10:00:00.000Z' },
-      'workflow-status': { workflow_id: 'bridgeEventsRcv1', execution_id: '45', status: 'running', progress: 0, step: 'received lead_scraped', lead_id: undefined },
-      'error-notification': { workflow_id: 'bridgeEventsRcv1', execution_id: '46', node: 'Build approval callback', error_message: 'boom', severity: 'error' },
+      'workflow-completed': {
+        workflow_id: 'bridgeEventsRcv1',
+        execution_id: '44',
+        status: 'success',
+        lead_id: randomUUID(),
+        result: { event: 'lead_scraped', n: 1.5 },
+        finished_at: '2026-11-29T10:00:00.000Z',
+      },
+      'workflow-status': {
+        workflow_id: 'bridgeEventsRcv1',
+        execution_id: '45',
+        status: 'running',
+        progress: 0,
+        step: 'received lead_scraped',
+        lead_id: undefined,
+      },
+      'error-notification': {
+        workflow_id: 'bridgeEventsRcv1',
+        execution_id: '46',
+        node: 'Build approval callback',
+        error_message: 'boom',
+        severity: 'error',
+      },
     };
 
-    it.each(Object.keys(CALLBACK_DTOS) as Callback[])('%s: signs the exact text it sends, which the bridge verifies and validates', async (callback) => {
-      const [out] = await signCallbacks([{ callback, payload: samples[callback] }]);
-      expect(out.json.url).toBe(`http://bridge.test:3000/api/v1/webhooks/n8n/${callback}`);
+    it.each(Object.keys(CALLBACK_DTOS) as Callback[])(
+      '%s: signs the exact text it sends, which the bridge verifies and validates',
+      async (callback) => {
+        const [out] = await signCallbacks([{ callback, payload: samples[callback] }]);
+        expect(out.json.url).toBe(`http://bridge.test:3000/api/v1/webhooks/n8n/${callback}`);
 
-      const headers = { 'x-webhook-timestamp': out.json.timestamp, 'x-webhook-signature-256': out.json.signature, 'x-webhook-id': out.json.id };
-      const verdict = verifySignature({ scheme: 'hmac-sha256', keys: keysFor('hmac-sha256', [SECRET]), toleranceSeconds: 300, body: Buffer.from(out.json.body, 'utf8'), headers, now: Math.floor(Date.now() / 1000) });
-      expect(verdict).toMatchObject({ ok: true, id: out.json.id });
-      expect(isValidDeliveryId(out.json.id)).toBe(true);
+        const headers = {
+          'x-webhook-timestamp': out.json.timestamp,
+          'x-webhook-signature-256': out.json.signature,
+          'x-webhook-id': out.json.id,
+        };
+        const verdict = verifySignature({
+          scheme: 'hmac-sha256',
+          keys: keysFor('hmac-sha256', [SECRET]),
+          toleranceSeconds: 300,
+          body: Buffer.from(out.json.body, 'utf8'),
+          headers,
+          now: Math.floor(Date.now() / 1000),
+        });
+        expect(verdict).toMatchObject({ ok: true, id: out.json.id });
+        expect(isValidDeliveryId(out.json.id)).toBe(true);
 
-      const sent = JSON.parse(out.json.body);
-      const expected = Object.fromEntries(Object.entries(samples[callback]).filter(([, v]) => v !== undefined && v !== null));
-      expect(sent).toEqual(expected);
-      const errors = await validate(plainToInstance(CALLBACK_DTOS[callback] as new () => object, sent), { whitelist: true, forbidNonWhitelisted: true });
-      expect(errors).toEqual([]);
-    });
+        const sent = JSON.parse(out.json.body);
+        const expected = Object.fromEntries(Object.entries(samples[callback]).filter(([, v]) => v !== undefined && v !== null));
+        expect(sent).toEqual(expected);
+        const errors = await validate(plainToInstance(CALLBACK_DTOS[callback] as new () => object, sent), {
+          whitelist: true,
+          forbidNonWhitelisted: true,
+        });
+        expect(errors).toEqual([]);
+      },
+    );
 
     it("knows exactly the fields of each callback's DTO", async () => {
       for (const [callback, dto] of Object.entries(CALLBACK_DTOS)) {
-        const fields = [...new Set(getMetadataStorage().getTargetValidationMetadatas(dto, '', true, false).map((m) => m.propertyName))].sort();
+        const fields = [
+          ...new Set(
+            getMetadataStorage()
+              .getTargetValidationMetadatas(dto, '', true, false)
+              .map((m) => m.propertyName),
+          ),
+        ].sort();
         const payload = Object.fromEntries(fields.map((f) => [f, 'x']));
         await expect(signCallbacks([{ callback, payload }])).resolves.toHaveLength(1);
-        await expect(signCallbacks([{ callback, payload: { ...payload, extra_field: 1 } }])).rejects.toThrow(`Callback ${callback} does not take: extra_field`);
+        await expect(signCallbacks([{ callback, payload: { ...payload, extra_field: 1 } }])).rejects.toThrow(
+          `Callback ${callback} does not take: extra_field`,
+        );
       }
     });
 
     it('refuses one given idempotency key for items with different content (the bridge would apply only the first), not for copies', async () => {
-      const items = [1, 2, 3].map((n) => ({ callback: 'workflow-status', payload: { ...samples['workflow-status'], progress: n }, idempotency_key: '45-send-status' }));
-      await expect(signCallbacks(items)).rejects.toThrow('idempotency_key "45-send-status" is given to several items with different content');
+      const items = [1, 2, 3].map((n) => ({
+        callback: 'workflow-status',
+        payload: { ...samples['workflow-status'], progress: n },
+        idempotency_key: '45-send-status',
+      }));
+      await expect(signCallbacks(items)).rejects.toThrow(
+        'idempotency_key "45-send-status" is given to several items with different content',
+      );
       const perItem = await signCallbacks(items.map((item, i) => ({ ...item, idempotency_key: `45-send-status-0-${i}` })));
       expect(perItem.map((o) => o.json.id)).toEqual(['45-send-status-0-0', '45-send-status-0-1', '45-send-status-0-2']);
       const copies = await signCallbacks([items[0], items[0]]);
@@ -196,25 +354,51 @@ describe('n8n workflows (n8n/*.json)', () => {
   });
 
   describe('the payloads the workflows build', () => {
-    const verified = (envelope: Record<string, any>) => ({ 'Verify signature': [{ json: { verified: true, delivery_id: envelope.id, event: envelope.event, lead_id: envelope.data.lead?.id ?? null, envelope } }] });
+    const verified = (envelope: Record<string, any>) => ({
+      'Verify signature': [
+        { json: { verified: true, delivery_id: envelope.id, event: envelope.event, lead_id: envelope.data.lead?.id ?? null, envelope } },
+      ],
+    });
 
     it('approval: demo-approval or video-approval by subject; an unknown subject fails the execution', async () => {
       const code = codeOf(receiver, 'Build approval callback');
       const decision = [{ json: { approved: true, reviewer: 'n8n auto-approve', notes: 'ok' } }];
-      const demo = { id: 'e1', event: 'approval_requested', entity: { type: 'demo', id: randomUUID() }, data: { subject: 'demo', lead: { id: randomUUID() } } };
+      const demo = {
+        id: 'e1',
+        event: 'approval_requested',
+        entity: { type: 'demo', id: randomUUID() },
+        data: { subject: 'demo', lead: { id: randomUUID() } },
+      };
       const [out] = await runCodeNode(code, { items: decision, nodes: verified(demo), executionId: '7' });
-      expect(out.json).toEqual({ callback: 'demo-approval', payload: { demo_id: demo.entity.id, approved: true, reviewer: 'n8n auto-approve', notes: 'ok', execution_id: '7' } });
+      expect(out.json).toEqual({
+        callback: 'demo-approval',
+        payload: { demo_id: demo.entity.id, approved: true, reviewer: 'n8n auto-approve', notes: 'ok', execution_id: '7' },
+      });
       const video = { ...demo, entity: { type: 'video', id: randomUUID() }, data: { subject: 'video' } };
-      expect((await runCodeNode(code, { items: decision, nodes: verified(video) }))[0].json).toMatchObject({ callback: 'video-approval', payload: { video_id: video.entity.id } });
-      await expect(runCodeNode(code, { items: decision, nodes: verified({ ...demo, data: { subject: 'mystery' } }) })).rejects.toThrow('unknown subject "mystery"');
+      expect((await runCodeNode(code, { items: decision, nodes: verified(video) }))[0].json).toMatchObject({
+        callback: 'video-approval',
+        payload: { video_id: video.entity.id },
+      });
+      await expect(runCodeNode(code, { items: decision, nodes: verified({ ...demo, data: { subject: 'mystery' } }) })).rejects.toThrow(
+        'unknown subject "mystery"',
+      );
     });
 
     it('error workflow: reports a failed execution, but not a refused (unverified) request', async () => {
       const code = codeOf(reporter, 'Describe failure');
-      const failure = { execution: { id: '9', lastNodeExecuted: 'Send approval', error: { message: 'Request failed with status 503' } }, workflow: { id: 'bridgeEventsRcv1', name: 'Bridge: receive events' } };
+      const failure = {
+        execution: { id: '9', lastNodeExecuted: 'Send approval', error: { message: 'Request failed with status 503' } },
+        workflow: { id: 'bridgeEventsRcv1', name: 'Bridge: receive events' },
+      };
       expect((await runCodeNode(code, { items: [{ json: failure }] }))[0].json).toEqual({
         callback: 'error-notification',
-        payload: { workflow_id: 'bridgeEventsRcv1', execution_id: '9', node: 'Send approval', error_message: 'Request failed with status 503', severity: 'error' },
+        payload: {
+          workflow_id: 'bridgeEventsRcv1',
+          execution_id: '9',
+          node: 'Send approval',
+          error_message: 'Request failed with status 503',
+          severity: 'error',
+        },
       });
       const refused = { ...failure, execution: { ...failure.execution, lastNodeExecuted: 'Refuse unverified request' } };
       expect(await runCodeNode(code, { items: [{ json: refused }] })).toEqual([]);
@@ -224,9 +408,27 @@ describe('n8n workflows (n8n/*.json)', () => {
       const envelope = leadEnvelope();
       const nodes = verified(envelope);
       const [running] = await runCodeNode(codeOf(receiver, 'Report running'), { nodes, executionId: '11', workflowId: 'bridgeEventsRcv1' });
-      expect(running.json).toEqual({ callback: 'workflow-status', payload: { workflow_id: 'bridgeEventsRcv1', execution_id: '11', status: 'running', progress: 0, step: 'received lead_scraped', lead_id: envelope.entity.id } });
-      const [completed] = await runCodeNode(codeOf(receiver, 'Report completed'), { nodes, executionId: '11', workflowId: 'bridgeEventsRcv1' });
-      expect(completed.json.payload).toMatchObject({ status: 'success', lead_id: envelope.entity.id, result: { event: 'lead_scraped', delivery_id: envelope.id } });
+      expect(running.json).toEqual({
+        callback: 'workflow-status',
+        payload: {
+          workflow_id: 'bridgeEventsRcv1',
+          execution_id: '11',
+          status: 'running',
+          progress: 0,
+          step: 'received lead_scraped',
+          lead_id: envelope.entity.id,
+        },
+      });
+      const [completed] = await runCodeNode(codeOf(receiver, 'Report completed'), {
+        nodes,
+        executionId: '11',
+        workflowId: 'bridgeEventsRcv1',
+      });
+      expect(completed.json.payload).toMatchObject({
+        status: 'success',
+        lead_id: envelope.entity.id,
+        result: { event: 'lead_scraped', delivery_id: envelope.id },
+      });
     });
   });
   describe('several items from one node in one execution, sent to the bridge', () => {
@@ -245,14 +447,24 @@ describe('n8n workflows (n8n/*.json)', () => {
     const pendingDemos = async (n: number) => {
       const demos: Demo[] = [];
       for (let i = 0; i < n; i++) {
-        const lead = await t.dataSource.getRepository(Lead).save({ title: `Shop ${i}`, url: `https://ads.example/${randomUUID()}`, email: 'shop@example.test' });
-        demos.push(await t.dataSource.getRepository(Demo).save({ leadId: lead.id, status: 'completed', approvalStatus: 'pending', url: 'https://demos.example/x' }));
+        const lead = await t.dataSource
+          .getRepository(Lead)
+          .save({ title: `Shop ${i}`, url: `https://ads.example/${randomUUID()}`, email: 'shop@example.test' });
+        demos.push(
+          await t.dataSource
+            .getRepository(Demo)
+            .save({ leadId: lead.id, status: 'completed', approvalStatus: 'pending', url: 'https://demos.example/x' }),
+        );
       }
       return demos;
     };
     /** The output of one node: one demo-approval per demo, all in execution 77. */
     const approvals = (demos: Demo[], over: (i: number) => Record<string, unknown> = () => ({})) =>
-      demos.map((demo, i) => ({ callback: 'demo-approval', payload: { demo_id: demo.id, approved: true, reviewer: 'batch reviewer', execution_id: executionId }, ...over(i) }));
+      demos.map((demo, i) => ({
+        callback: 'demo-approval',
+        payload: { demo_id: demo.id, approved: true, reviewer: 'batch reviewer', execution_id: executionId },
+        ...over(i),
+      }));
 
     /** Sends one output item of "Build and sign" as its "POST to bridge" node does: its URL, its header expressions, the raw body. */
     const postAsN8n = (item: N8nItem) => {
@@ -263,10 +475,15 @@ describe('n8n workflows (n8n/*.json)', () => {
         return String(item.json[name]);
       };
       const headers: Record<string, string> = { 'content-type': node.parameters.rawContentType };
-      for (const { name, value } of node.parameters.headerParameters.parameters as { name: string; value: string }[]) headers[name.toLowerCase()] = field(value);
-      return request(t.http).post(new URL(field(node.parameters.url)).pathname).set(headers).send(field(node.parameters.body));
+      for (const { name, value } of node.parameters.headerParameters.parameters as { name: string; value: string }[])
+        headers[name.toLowerCase()] = field(value);
+      return request(t.http)
+        .post(new URL(field(node.parameters.url)).pathname)
+        .set(headers)
+        .send(field(node.parameters.body));
     };
-    const decisions = async (demos: Demo[]) => (await t.dataSource.getRepository(Demo).findBy(demos.map(({ id }) => ({ id })))).map((d) => [d.id, d.approvalStatus]);
+    const decisions = async (demos: Demo[]) =>
+      (await t.dataSource.getRepository(Demo).findBy(demos.map(({ id }) => ({ id })))).map((d) => [d.id, d.approvalStatus]);
 
     it.each([
       ['derived from the content (no key given)', () => ({})],
@@ -283,7 +500,8 @@ describe('n8n workflows (n8n/*.json)', () => {
       expect(await decisions(demos)).toEqual(expect.arrayContaining(demos.map((d) => [d.id, 'approved'])));
       expect(await t.dataSource.getRepository(Video).countBy(demos.map((d) => ({ demoId: d.id })))).toBe(3);
       // A retry of the same items (re-signed) is answered from the store and applies nothing more.
-      for (const item of await signCallbacks(approvals(demos, key), env)) expect((await postAsN8n(item).expect(200)).headers['idempotent-replayed']).toBe('true');
+      for (const item of await signCallbacks(approvals(demos, key), env))
+        expect((await postAsN8n(item).expect(200)).headers['idempotent-replayed']).toBe('true');
       expect(await t.dataSource.getRepository(Video).countBy(demos.map((d) => ({ demoId: d.id })))).toBe(3);
     });
 
@@ -297,7 +515,13 @@ describe('n8n workflows (n8n/*.json)', () => {
       for (const item of approvals(demos, shared)) answers.push(await postAsN8n((await signCallbacks([item], env))[0]));
       expect(answers.map((r) => r.status)).toEqual([200, 422, 422]);
       expect(answers[1].body.error).toBe('idempotency_key_reused');
-      expect(await decisions(demos)).toEqual(expect.arrayContaining([[demos[0].id, 'approved'], [demos[1].id, 'pending'], [demos[2].id, 'pending']]));
+      expect(await decisions(demos)).toEqual(
+        expect.arrayContaining([
+          [demos[0].id, 'approved'],
+          [demos[1].id, 'pending'],
+          [demos[2].id, 'pending'],
+        ]),
+      );
     });
   });
 });

@@ -47,10 +47,21 @@ export interface ApiWithWorkers {
  * An `api` app plus `count` real worker processes sharing its database and queue prefix; resolves
  * once every worker is connected to the queue.
  */
-export async function startApiWithWorkers(env: Record<string, string>, workerEnv: Record<string, string> = {}, count = 2): Promise<ApiWithWorkers> {
+export async function startApiWithWorkers(
+  env: Record<string, string>,
+  workerEnv: Record<string, string> = {},
+  count = 2,
+): Promise<ApiWithWorkers> {
   const prefix = `test-${randomBytes(6).toString('hex')}`;
   const t = await startTestApp({ ...env, QUEUE_PREFIX: prefix, APP_ROLE: 'api' });
-  const childEnv = baseTestEnv({ ...env, ...workerEnv, QUEUE_PREFIX: prefix, DATABASE_URL: t.db.url, APP_ROLE: 'worker', DB_MIGRATIONS_RUN: 'false' });
+  const childEnv = baseTestEnv({
+    ...env,
+    ...workerEnv,
+    QUEUE_PREFIX: prefix,
+    DATABASE_URL: t.db.url,
+    APP_ROLE: 'worker',
+    DB_MIGRATIONS_RUN: 'false',
+  });
   const workers = Array.from({ length: count }, () => spawnBridge(childEnv));
   const stop = async () => {
     await Promise.all(workers.map((w) => stopBridge(w)));
@@ -58,7 +69,10 @@ export async function startApiWithWorkers(env: Record<string, string>, workerEnv
   };
   const queue = t.app.get(WebhookQueueService).queue;
   try {
-    await waitFor(async () => (await queue.getWorkers()).length >= count, { timeoutMs: 40000, what: `${count} worker processes connected` });
+    await waitFor(async () => (await queue.getWorkers()).length >= count, {
+      timeoutMs: 40000,
+      what: `${count} worker processes connected`,
+    });
   } catch (error) {
     const output = workers.map((w) => w.output()).join('\n---\n');
     await stop();

@@ -54,10 +54,13 @@ export class TestReceiver {
   }
 
   waitForCount(predicate: (r: ReceivedRequest) => boolean, count: number, timeoutMs = 15000): Promise<ReceivedRequest[]> {
-    return waitFor(() => {
-      const hits = this.requests.filter(predicate);
-      return hits.length >= count ? hits : undefined;
-    }, { timeoutMs, what: `${count} matching request(s) at the receiver` });
+    return waitFor(
+      () => {
+        const hits = this.requests.filter(predicate);
+        return hits.length >= count ? hits : undefined;
+      },
+      { timeoutMs, what: `${count} matching request(s) at the receiver` },
+    );
   }
 
   async stop(): Promise<void> {

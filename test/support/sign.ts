@@ -20,7 +20,9 @@ export function nowSeconds(): number {
 }
 
 export function hmacHex(secret: string, timestamp: number | string, body: string | Buffer): string {
-  return createHmac('sha256', secret).update(Buffer.concat([Buffer.from(`${timestamp}.`), Buffer.from(body)])).digest('hex');
+  return createHmac('sha256', secret)
+    .update(Buffer.concat([Buffer.from(`${timestamp}.`), Buffer.from(body)]))
+    .digest('hex');
 }
 
 /** Headers for a request signed with the default hmac-sha256 scheme. */
@@ -38,10 +40,16 @@ export function signedHeaders(body: string | Buffer, secret: string, opts: SignO
  * Headers for a request signed with the Standard Webhooks scheme: webhook-signature =
  * "v1," + base64 HMAC-SHA256(base64-decoded part of "whsec_…", `${id}.${timestamp}.${body}`).
  */
-export function standardSignedHeaders(body: string | Buffer, whsecSecret: string, opts: SignOptions & { id: string }): Record<string, string> {
+export function standardSignedHeaders(
+  body: string | Buffer,
+  whsecSecret: string,
+  opts: SignOptions & { id: string },
+): Record<string, string> {
   const timestamp = String(opts.timestamp ?? nowSeconds());
   const key = Buffer.from(whsecSecret.replace(/^whsec_/, ''), 'base64');
-  const mac = createHmac('sha256', key).update(Buffer.concat([Buffer.from(`${opts.id}.${timestamp}.`), Buffer.from(body)])).digest('base64');
+  const mac = createHmac('sha256', key)
+    .update(Buffer.concat([Buffer.from(`${opts.id}.${timestamp}.`), Buffer.from(body)]))
+    .digest('base64');
   return {
     'content-type': opts.contentType ?? 'application/json',
     'webhook-id': opts.id,

@@ -51,7 +51,10 @@ export async function startTestApp(env: Record<string, string | undefined> = {},
   let app: INestApplication | undefined;
   try {
     const guards = options.controllers ? [SecurityModule, ThrottlingModule] : [];
-    const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(config), ...guards], controllers: options.controllers ?? [] }).compile();
+    const moduleRef = await Test.createTestingModule({
+      imports: [AppModule.forRoot(config), ...guards],
+      controllers: options.controllers ?? [],
+    }).compile();
     app = moduleRef.createNestApplication({ bodyParser: false, bufferLogs: true });
     configureHttpApp(app, config);
     await app.init();

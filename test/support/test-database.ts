@@ -42,6 +42,7 @@ async function sweepStale(client: Client): Promise<void> {
   const cutoff = Date.now() - 2 * 3600_000;
   for (const { datname } of rows) {
     const created = parseInt(datname.split('_')[2] ?? '', 36);
-    if (Number.isFinite(created) && created < cutoff) await client.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`).catch(() => undefined);
+    if (Number.isFinite(created) && created < cutoff)
+      await client.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`).catch(() => undefined);
   }
 }

@@ -1,5 +1,8 @@
 /** Polls `check` until it returns a truthy value or the deadline passes (no fixed sleeps in tests). */
-export async function waitFor<T>(check: () => T | Promise<T>, { timeoutMs = 15000, intervalMs = 25, what = 'condition' } = {}): Promise<NonNullable<T>> {
+export async function waitFor<T>(
+  check: () => T | Promise<T>,
+  { timeoutMs = 15000, intervalMs = 25, what = 'condition' } = {},
+): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {

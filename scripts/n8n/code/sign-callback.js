@@ -21,9 +21,14 @@ const FIELDS = {
   'error-notification': ['workflow_id', 'execution_id', 'lead_id', 'node', 'error_message', 'severity'],
 };
 
-const secret = String($env.WEBHOOK_SECRET || '').split(',').map((s) => s.trim()).filter(Boolean)[0];
+const secret = String($env.WEBHOOK_SECRET || '')
+  .split(',')
+  .map((s) => s.trim())
+  .filter(Boolean)[0];
 if (!secret) throw new Error('WEBHOOK_SECRET is not set in the n8n environment: callbacks cannot be signed');
-const base = String($env.BRIDGE_BASE_URL || '').trim().replace(/\/+$/, '');
+const base = String($env.BRIDGE_BASE_URL || '')
+  .trim()
+  .replace(/\/+$/, '');
 if (!/^https?:\/\/[^\s]+$/.test(base)) {
   throw new Error('BRIDGE_BASE_URL is not set in the n8n environment (e.g. http://127.0.0.1:3000)');
 }

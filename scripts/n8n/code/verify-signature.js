@@ -8,7 +8,10 @@
 const crypto = require('crypto');
 
 const headers = $input.first().json.headers || {};
-const secrets = String($env.WEBHOOK_SECRET || '').split(',').map((s) => s.trim()).filter(Boolean);
+const secrets = String($env.WEBHOOK_SECRET || '')
+  .split(',')
+  .map((s) => s.trim())
+  .filter(Boolean);
 const tolerance = Number($env.WEBHOOK_SIGNATURE_TOLERANCE_SECONDS || 300);
 const deliveryId = typeof headers['x-webhook-id'] === 'string' ? headers['x-webhook-id'].slice(0, 255) : null;
 

@@ -12,7 +12,7 @@ export function alertsWorkflow() {
     id,
     name: 'Bridge: receive alerts',
     description:
-      'Receives workflow_error events from the bridge, verifies each, and hands it to your alerting steps. Set N8N_ALERT_WORKFLOW_ID to this workflow\'s id on the bridge.',
+      "Receives workflow_error events from the bridge, verifies each, and hands it to your alerting steps. Set N8N_ALERT_WORKFLOW_ID to this workflow's id on the bridge.",
     nodes: [...head.list, n.noOp('Handle workflow_error', [1620, head.midY], 'Notify someone: Slack, e-mail, pager…'), ...done.list],
     connections: connect([...head.pairs, ['Continue with event', 'Handle workflow_error'], ...done.pairs]),
     settings: { errorWorkflow: WORKFLOW_IDS.errorReporter },

@@ -8,7 +8,7 @@ export function callbackSenderWorkflow() {
     id,
     name: 'Bridge: send signed callback',
     description:
-      'Sub-workflow. Input items: { callback, payload, idempotency_key? } with callback one of demo-approval, video-approval, workflow-completed, workflow-status, error-notification; idempotency_key, when given, must differ per item (omit it to derive one from the content). Output: the bridge\'s answer.',
+      "Sub-workflow. Input items: { callback, payload, idempotency_key? } with callback one of demo-approval, video-approval, workflow-completed, workflow-status, error-notification; idempotency_key, when given, must differ per item (omit it to derive one from the content). Output: the bridge's answer.",
     nodes: [
       n.raw('When called by another workflow', 'n8n-nodes-base.executeWorkflowTrigger', 1.1, [0, 0], { inputSource: 'passthrough' }),
       n.code('Build and sign', codeSource('sign-callback.js'), [240, 0], 'Signs the exact JSON text it builds'),

@@ -7,7 +7,8 @@ export function errorReporterWorkflow() {
   return workflow({
     id,
     name: 'Bridge: report failed executions',
-    description: 'Error workflow of "Bridge: receive events" (set it as the error workflow of any other workflow too): sends error-notification to the bridge.',
+    description:
+      'Error workflow of "Bridge: receive events" (set it as the error workflow of any other workflow too): sends error-notification to the bridge.',
     nodes: [
       n.raw('Error Trigger', 'n8n-nodes-base.errorTrigger', 1, [0, 0], {}),
       n.code('Describe failure', codeSource('describe-failure.js'), [240, 0]),

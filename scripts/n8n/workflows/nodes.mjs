@@ -111,10 +111,19 @@ export const nodes = (workflowId) => ({
       position,
       {
         workflowId: { __rl: true, value: WORKFLOW_IDS.callbackSender, mode: 'id' },
-        workflowInputs: { mappingMode: 'defineBelow', value: {}, matchingColumns: [], schema: [], attemptToConvertTypes: false, convertFieldsToString: true },
+        workflowInputs: {
+          mappingMode: 'defineBelow',
+          value: {},
+          matchingColumns: [],
+          schema: [],
+          attemptToConvertTypes: false,
+          convertFieldsToString: true,
+        },
         options: { waitForSubWorkflow: true },
       },
-      bestEffort ? { onError: 'continueRegularOutput', notes: 'Best effort: a failed report does not stop the work', notesInFlow: true } : {},
+      bestEffort
+        ? { onError: 'continueRegularOutput', notes: 'Best effort: a failed report does not stop the work', notesInFlow: true }
+        : {},
     ),
 
   raw: (name, type, typeVersion, position, parameters, extra) => node(workflowId, name, type, typeVersion, position, parameters, extra),

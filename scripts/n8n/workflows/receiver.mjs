@@ -54,7 +54,12 @@ export function receiverWorkflow() {
           "={{ (() => { const d = $('Verify signature').first().json.envelope.data; const s = d[d.subject] || {}; return [s.url, d.lead && d.lead.title].filter(Boolean).join(' — '); })() }}",
         formFields: {
           values: [
-            { fieldLabel: 'Decision', fieldType: 'dropdown', fieldOptions: { values: [{ option: 'Approve' }, { option: 'Reject' }] }, requiredField: true },
+            {
+              fieldLabel: 'Decision',
+              fieldType: 'dropdown',
+              fieldOptions: { values: [{ option: 'Approve' }, { option: 'Reject' }] },
+              requiredField: true,
+            },
             { fieldLabel: 'Reviewer', requiredField: true },
             { fieldLabel: 'Notes', fieldType: 'textarea' },
           ],

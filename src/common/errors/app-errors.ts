@@ -89,7 +89,9 @@ export class IdempotencyKeyReusedError extends AppError {
   readonly status = 422;
   readonly code = 'idempotency_key_reused';
   constructor(key: string) {
-    super(`X-Webhook-Id ${key} was already used for a request with another body: send each request with its own key`, { idempotency_key: key });
+    super(`X-Webhook-Id ${key} was already used for a request with another body: send each request with its own key`, {
+      idempotency_key: key,
+    });
   }
 }
 

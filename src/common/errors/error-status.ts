@@ -34,7 +34,8 @@ const DEFAULT_RETRY_AFTER_SECONDS = 5;
  */
 export function describeError(error: unknown): ErrorDescription {
   const described = describe(error);
-  if (described.status === 503) described.retryAfterSeconds = error instanceof ServiceUnavailableError ? error.retryAfterSeconds : DEFAULT_RETRY_AFTER_SECONDS;
+  if (described.status === 503)
+    described.retryAfterSeconds = error instanceof ServiceUnavailableError ? error.retryAfterSeconds : DEFAULT_RETRY_AFTER_SECONDS;
   return described;
 }
 
@@ -44,7 +45,13 @@ export function errorBody({ status, code, message, details }: ErrorDescription):
 }
 
 function describe(error: unknown): ErrorDescription {
-  if (error instanceof AppError) return { status: error.status, code: error.code, message: error.message, ...(error.details !== undefined && { details: error.details }) };
+  if (error instanceof AppError)
+    return {
+      status: error.status,
+      code: error.code,
+      message: error.message,
+      ...(error.details !== undefined && { details: error.details }),
+    };
   // Express-level parsers (Bull Board mounts its own) reach us wrapped by Nest: answer from the cause, never its message (it quotes the body).
   const parser = bodyParserError(error instanceof HttpException ? error.cause : error);
   if (parser) return parser;
@@ -57,14 +64,16 @@ function describe(error: unknown): ErrorDescription {
   const err = error as { status?: number; message?: string } | undefined;
   if (typeof err?.status === 'number' && err.status >= 400 && err.status < 500)
     return { status: err.status, code: snake(HttpStatus[err.status] ?? 'bad_request'), message: err.message ?? 'Bad request' };
-  if (isDatabaseUnavailable(error)) return { status: 503, code: 'service_unavailable', message: 'The database is unavailable; retry later' };
+  if (isDatabaseUnavailable(error))
+    return { status: 503, code: 'service_unavailable', message: 'The database is unavailable; retry later' };
   return { status: 500, code: 'internal_error', message: 'Internal server error' };
 }
 
 /** body-parser's errors (by their `type`), in the same shape as `RequestBodyReader`'s own. */
 function bodyParserError(cause: unknown): ErrorDescription | undefined {
   const type = (cause as { type?: unknown } | undefined)?.type;
-  if (type === 'entity.too.large') return { status: 413, code: 'payload_too_large', message: 'Request body is larger than the configured limit' };
+  if (type === 'entity.too.large')
+    return { status: 413, code: 'payload_too_large', message: 'Request body is larger than the configured limit' };
   if (type === 'entity.parse.failed') return { status: 400, code: 'invalid_json', message: 'Request body is not valid JSON' };
   if (type === 'charset.unsupported' || type === 'encoding.unsupported')
     return { status: 415, code: 'unsupported_media_type', message: 'Request bodies must be UTF-8 JSON without a Content-Encoding' };

@@ -67,7 +67,16 @@ export function loggerOptions(config: AppConfig, stdoutIsTTY = process.stdout.is
 export function serializeRequest(req: SerializedRequest): Record<string, unknown> {
   const headers: Record<string, unknown> = {};
   for (const name in req.headers) headers[name] = REDACTED.has(name) ? CENSOR : req.headers[name];
-  return { id: req.id, method: req.method, url: req.url, query: req.query, params: req.params, headers, remoteAddress: req.remoteAddress, remotePort: req.remotePort };
+  return {
+    id: req.id,
+    method: req.method,
+    url: req.url,
+    query: req.query,
+    params: req.params,
+    headers,
+    remoteAddress: req.remoteAddress,
+    remotePort: req.remotePort,
+  };
 }
 
 function levelValue(level: string): number {

@@ -16,7 +16,12 @@ export function flattenValidationErrors(errors: ValidationError[], parent = ''):
   return errors.flatMap((error) => {
     const field = parent ? `${parent}.${error.property}` : error.property;
     const own: FieldError[] = error.constraints
-      ? [{ field, errors: Object.values(error.constraints).map((m) => m.replace(/^property (\S+) should not exist$/, 'is not an allowed field')) }]
+      ? [
+          {
+            field,
+            errors: Object.values(error.constraints).map((m) => m.replace(/^property (\S+) should not exist$/, 'is not an allowed field')),
+          },
+        ]
       : [];
     return [...own, ...flattenValidationErrors(error.children ?? [], field)];
   });

@@ -19,7 +19,15 @@ if hits > tonumber(ARGV[2]) then
 end
 return {hits, ttl, 0, 0}`;
 
-type ThrottleRedis = Redis & { throttleIncrement(counter: string, block: string, ttlMs: number, limit: number, blockMs: number): Promise<[number, number, number, number]> };
+type ThrottleRedis = Redis & {
+  throttleIncrement(
+    counter: string,
+    block: string,
+    ttlMs: number,
+    limit: number,
+    blockMs: number,
+  ): Promise<[number, number, number, number]>;
+};
 
 /**
  * @nestjs/throttler storage in Redis, so the limit holds across every API process. Times are
@@ -41,8 +49,19 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
   async increment(key: string, ttl: number, limit: number, blockDuration: number, throttlerName: string): Promise<ThrottlerStorageRecord> {
     const base = `${this.prefix}${throttlerName}:${key}`;
     try {
-      const [hits, ttlMs, blocked, blockMs] = await this.redis.throttleIncrement(`${base}:hits`, `${base}:block`, ttl, limit, blockDuration);
-      return { totalHits: hits, timeToExpire: seconds(ttlMs), isBlocked: blocked === 1, timeToBlockExpire: blocked === 1 ? seconds(blockMs) : 0 };
+      const [hits, ttlMs, blocked, blockMs] = await this.redis.throttleIncrement(
+        `${base}:hits`,
+        `${base}:block`,
+        ttl,
+        limit,
+        blockDuration,
+      );
+      return {
+        totalHits: hits,
+        timeToExpire: seconds(ttlMs),
+        isBlocked: blocked === 1,
+        timeToBlockExpire: blocked === 1 ? seconds(blockMs) : 0,
+      };
     } catch (error) {
       this.logger.warn({ err: error }, 'Rate limit store unavailable; request let through');
       return { totalHits: 0, timeToExpire: 0, isBlocked: false, timeToBlockExpire: 0 };

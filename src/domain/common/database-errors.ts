@@ -21,7 +21,8 @@ export function translateDatabaseError(error: unknown): unknown {
   const constraint = pgConstraint(error);
   if (!constraint) return error;
   const uniqueField = UNIQUE_FIELDS[constraint];
-  if (isUniqueViolation(error) && uniqueField) return new ConflictError(`Another row already has this ${uniqueField}`, { field: uniqueField });
+  if (isUniqueViolation(error) && uniqueField)
+    return new ConflictError(`Another row already has this ${uniqueField}`, { field: uniqueField });
   const referenceField = REFERENCE_FIELDS[constraint];
   if (isForeignKeyViolation(error) && referenceField) return invalidReference(referenceField, 'refers to a row that does not exist');
   return error;

@@ -61,7 +61,11 @@ export abstract class EntityCrudService<E extends BaseEntity> {
    * Loads the row locked FOR UPDATE, lets `change` edit it, then saves it. The lock makes two
    * concurrent transitions of one row run one after the other, so each sees the other's result.
    */
-  protected modify(id: string, manager: EntityManager | undefined, change: (entity: E, m: EntityManager) => void | Promise<void>): Promise<E> {
+  protected modify(
+    id: string,
+    manager: EntityManager | undefined,
+    change: (entity: E, m: EntityManager) => void | Promise<void>,
+  ): Promise<E> {
     return this.transaction(manager, async (m) => {
       const entity = await this.findById(id, m, true);
       await change(entity, m);

@@ -13,7 +13,11 @@ export class VideoService extends EntityCrudService<Video> {
     super(dataSource, Video, 'Video');
   }
 
-  protected override async prepareWrite(manager: EntityManager, fields: EntityChanges<Video>, current?: Video): Promise<EntityChanges<Video>> {
+  protected override async prepareWrite(
+    manager: EntityManager,
+    fields: EntityChanges<Video>,
+    current?: Video,
+  ): Promise<EntityChanges<Video>> {
     if (!current) await assertLeadExists(manager, fields.leadId);
     await assertSiblingExists(manager, Demo, 'demo_id', fields.demoId, fields.leadId ?? current?.leadId);
     return fields;

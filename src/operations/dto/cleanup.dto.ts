@@ -3,7 +3,12 @@ import { IsBoolean, IsInt, IsOptional, Max, Min } from 'class-validator';
 
 /** `POST /api/v1/webhooks/queue/cleanup`. */
 export class CleanupDto {
-  @ApiProperty({ minimum: 1, maximum: 3650, description: 'Delete finished events whose last change is older than this, and incoming logs and callback idempotency keys created before it' })
+  @ApiProperty({
+    minimum: 1,
+    maximum: 3650,
+    description:
+      'Delete finished events whose last change is older than this, and incoming logs and callback idempotency keys created before it',
+  })
   @IsInt()
   @Min(1)
   @Max(3650)

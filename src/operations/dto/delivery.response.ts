@@ -29,7 +29,8 @@ export class DeliverySummary {
 
 export class DeliveryPage {
   @ApiProperty({ type: [DeliverySummary] }) items: DeliverySummary[];
-  @ApiProperty({ type: String, nullable: true, description: 'Pass as `cursor` for the next page; null on the last page' }) next_cursor: string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'Pass as `cursor` for the next page; null on the last page' }) next_cursor:
+    string | null;
   @ApiProperty() limit: number;
 }
 
@@ -61,7 +62,8 @@ export class DeliveryLogEntry {
 
 export class DeliveryDetail extends DeliverySummary {
   @ApiProperty({ type: Object, description: 'The JSON envelope sent as the request body' }) payload: Record<string, unknown>;
-  @ApiPropertyOptional({ type: String, nullable: true, description: "BullMQ's state of the job (null when Redis has none)" }) job_state: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true, description: "BullMQ's state of the job (null when Redis has none)" }) job_state:
+    string | null;
   @ApiProperty({ type: [DeliveryAttempt] }) history: DeliveryAttempt[];
   @ApiProperty({ type: [DeliveryLogEntry] }) logs: DeliveryLogEntry[];
 }

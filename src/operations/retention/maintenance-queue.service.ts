@@ -2,7 +2,14 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
-import { MAINTENANCE_JOB_OPTIONS, MAINTENANCE_QUEUE, RETENTION_JOB, RETENTION_SCHEDULE, RETENTION_SCHEDULER_ID, RetentionJobData } from '../../queue/queue.constants';
+import {
+  MAINTENANCE_JOB_OPTIONS,
+  MAINTENANCE_QUEUE,
+  RETENTION_JOB,
+  RETENTION_SCHEDULE,
+  RETENTION_SCHEDULER_ID,
+  RetentionJobData,
+} from '../../queue/queue.constants';
 
 /** The only code that adds jobs or job schedulers to the maintenance queue. */
 @Injectable()
@@ -31,7 +38,12 @@ export class MaintenanceQueueService {
   }
 
   /** Runs the retention job now (operators, tests), with the configured settings unless given. */
-  runRetentionNow(data: RetentionJobData = { olderThanDays: this.config.operations.retentionDays, includeFailed: this.config.operations.retentionIncludeFailed }) {
+  runRetentionNow(
+    data: RetentionJobData = {
+      olderThanDays: this.config.operations.retentionDays,
+      includeFailed: this.config.operations.retentionIncludeFailed,
+    },
+  ) {
     return this.queue.add(RETENTION_JOB, data, MAINTENANCE_JOB_OPTIONS);
   }
 }

@@ -47,7 +47,8 @@ export class RetentionWorker implements OnApplicationBootstrap, BeforeApplicatio
     if (job.name !== RETENTION_JOB) throw new UnrecoverableError(`Unknown maintenance job ${job.name}`);
     const { olderThanDays, includeFailed } = job.data;
     // Never "older than 0 days" (everything finished) by accident.
-    if (!Number.isInteger(olderThanDays) || olderThanDays < 1) throw new UnrecoverableError(`Refusing a retention of ${olderThanDays} days`);
+    if (!Number.isInteger(olderThanDays) || olderThanDays < 1)
+      throw new UnrecoverableError(`Refusing a retention of ${olderThanDays} days`);
     return this.cleanup.cleanup({ olderThanDays, includeFailed: includeFailed === true });
   }
 }

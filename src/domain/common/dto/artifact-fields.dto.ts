@@ -24,4 +24,3 @@ export class ArtifactFieldsDto {
   @MetadataField()
   metadata?: Record<string, unknown>;
 }
-

@@ -13,15 +13,27 @@ export const OptionalNotNull = (): PropertyDecorator => ValidateIf((_object, val
 export const MAX_URL_LENGTH = 2048;
 
 export const HttpUrlRules = (): PropertyDecorator =>
-  applyDecorators(IsUrl({ protocols: ['http', 'https'], require_protocol: true }, { message: '$property must be an http(s) URL' }), MaxLength(MAX_URL_LENGTH));
+  applyDecorators(
+    IsUrl({ protocols: ['http', 'https'], require_protocol: true }, { message: '$property must be an http(s) URL' }),
+    MaxLength(MAX_URL_LENGTH),
+  );
 
 /** Optional nullable text. */
 export const OptionalText = (maxLength: number, description?: string): PropertyDecorator =>
-  applyDecorators(ApiPropertyOptional({ type: String, nullable: true, maxLength, description }), IsOptional(), IsString(), MaxLength(maxLength));
+  applyDecorators(
+    ApiPropertyOptional({ type: String, nullable: true, maxLength, description }),
+    IsOptional(),
+    IsString(),
+    MaxLength(maxLength),
+  );
 
 /** Optional nullable http(s) URL. */
 export const OptionalHttpUrl = (description?: string): PropertyDecorator =>
-  applyDecorators(ApiPropertyOptional({ type: String, format: 'uri', nullable: true, maxLength: MAX_URL_LENGTH, description }), IsOptional(), HttpUrlRules());
+  applyDecorators(
+    ApiPropertyOptional({ type: String, format: 'uri', nullable: true, maxLength: MAX_URL_LENGTH, description }),
+    IsOptional(),
+    HttpUrlRules(),
+  );
 
 /** A status from one of the vocabularies in `statuses.ts`; optional, never null. */
 export const OptionalStatus = (values: readonly string[], description?: string): PropertyDecorator =>
@@ -30,7 +42,11 @@ export const OptionalStatus = (values: readonly string[], description?: string):
 /** Free-form JSON object; optional, never null. Replaced as a whole on update. */
 export const MetadataField = (): PropertyDecorator =>
   applyDecorators(
-    ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'Free-form JSON object; an update replaces it as a whole' }),
+    ApiPropertyOptional({
+      type: 'object',
+      additionalProperties: true,
+      description: 'Free-form JSON object; an update replaces it as a whole',
+    }),
     OptionalNotNull(),
     IsObject(),
   );

@@ -17,12 +17,18 @@ export class CreateDemoDto extends UpdateDemoDto {
 }
 
 export class ListDemosQueryDto extends PageQueryDto {
-  @ApiPropertyOptional({ enum: DEMO_STATUSES }) @IsOptional() @IsIn([...DEMO_STATUSES])
+  @ApiPropertyOptional({ enum: DEMO_STATUSES })
+  @IsOptional()
+  @IsIn([...DEMO_STATUSES])
   status?: DemoStatus;
 
-  @ApiPropertyOptional({ enum: APPROVAL_STATUSES }) @IsOptional() @IsIn([...APPROVAL_STATUSES])
+  @ApiPropertyOptional({ enum: APPROVAL_STATUSES })
+  @IsOptional()
+  @IsIn([...APPROVAL_STATUSES])
   approval_status?: ApprovalStatus;
 
-  @ApiPropertyOptional({ format: 'uuid' }) @IsOptional() @IsUUID()
+  @ApiPropertyOptional({ format: 'uuid' })
+  @IsOptional()
+  @IsUUID()
   lead_id?: string;
 }

@@ -1,6 +1,13 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsEmail, IsIn, IsOptional, IsUUID, MaxLength } from 'class-validator';
-import { LeadReference, MetadataField, OptionalDateTime, OptionalReference, OptionalStatus, OptionalText } from '../../common/dto/field-rules';
+import {
+  LeadReference,
+  MetadataField,
+  OptionalDateTime,
+  OptionalReference,
+  OptionalStatus,
+  OptionalText,
+} from '../../common/dto/field-rules';
 import { PageQueryDto } from '../../common/dto/page.dto';
 import { EMAIL_STATUSES, EmailStatus } from '../../statuses';
 
@@ -37,9 +44,13 @@ export class CreateOutreachEmailDto extends UpdateOutreachEmailDto {
 }
 
 export class ListOutreachEmailsQueryDto extends PageQueryDto {
-  @ApiPropertyOptional({ enum: EMAIL_STATUSES }) @IsOptional() @IsIn([...EMAIL_STATUSES])
+  @ApiPropertyOptional({ enum: EMAIL_STATUSES })
+  @IsOptional()
+  @IsIn([...EMAIL_STATUSES])
   status?: EmailStatus;
 
-  @ApiPropertyOptional({ format: 'uuid' }) @IsOptional() @IsUUID()
+  @ApiPropertyOptional({ format: 'uuid' })
+  @IsOptional()
+  @IsUUID()
   lead_id?: string;
 }

@@ -20,12 +20,18 @@ export class CreateVideoDto extends UpdateVideoDto {
 }
 
 export class ListVideosQueryDto extends PageQueryDto {
-  @ApiPropertyOptional({ enum: VIDEO_STATUSES }) @IsOptional() @IsIn([...VIDEO_STATUSES])
+  @ApiPropertyOptional({ enum: VIDEO_STATUSES })
+  @IsOptional()
+  @IsIn([...VIDEO_STATUSES])
   status?: VideoStatus;
 
-  @ApiPropertyOptional({ enum: APPROVAL_STATUSES }) @IsOptional() @IsIn([...APPROVAL_STATUSES])
+  @ApiPropertyOptional({ enum: APPROVAL_STATUSES })
+  @IsOptional()
+  @IsIn([...APPROVAL_STATUSES])
   approval_status?: ApprovalStatus;
 
-  @ApiPropertyOptional({ format: 'uuid' }) @IsOptional() @IsUUID()
+  @ApiPropertyOptional({ format: 'uuid' })
+  @IsOptional()
+  @IsUUID()
   lead_id?: string;
 }
