@@ -22,7 +22,7 @@ async function main(): Promise<void> {
   process.send?.({ type: 'ready', pid: process.pid });
 }
 
-main().catch((error) => {
+main().catch((error: unknown) => {
   console.error(error);
   process.exit(1);
 });

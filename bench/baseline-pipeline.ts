@@ -29,7 +29,7 @@ async function main(): Promise<void> {
     { connection: { url: redisUrl, maxRetriesPerRequest: null }, prefix, concurrency, removeOnComplete: { count: 1000 } },
   );
   await worker.waitUntilReady();
-  process.on('message', async (msg: any) => {
+  const run = async (msg: { type: string; count: number }) => {
     if (msg.type !== 'run') return;
     const started = performance.now();
     for (let i = 0; i < msg.count; i += 1000) {
@@ -45,17 +45,19 @@ async function main(): Promise<void> {
       await queue.addBulk(jobs);
     }
     process.send?.({ type: 'enqueued', ms: performance.now() - started });
-  });
-  process.on('disconnect', async () => {
+  };
+  const shutdown = async () => {
     await worker.close();
     await queue.obliterate({ force: true }).catch(() => undefined);
     await queue.close();
     process.exit(0);
-  });
+  };
+  process.on('message', (msg: { type: string; count: number }) => void run(msg));
+  process.on('disconnect', () => void shutdown());
   process.send?.({ type: 'ready', pid: process.pid });
 }
 
-main().catch((error) => {
+main().catch((error: unknown) => {
   console.error(error);
   process.exit(1);
 });

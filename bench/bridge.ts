@@ -13,6 +13,13 @@ import { loadConfig } from '../src/config/load-config';
 import { EventInput } from '../src/events/event-envelope';
 import { TriggerService } from '../src/triggers/trigger.service';
 
+/** What the orchestrator (bench/run.ts) sends over IPC. */
+type BridgeCommand =
+  | { type: 'produce'; count: number; batch: number; concurrency: number }
+  | { type: 'produceAtRate'; rate: number; durationMs: number }
+  | { type: 'commits' }
+  | { type: 'audit' };
+
 const now = () => performance.timeOrigin + performance.now();
 
 function leadEvent(n: number): EventInput {
@@ -86,7 +93,7 @@ async function main(): Promise<void> {
     return sent;
   }
 
-  process.on('message', async (msg: any) => {
+  const handle = async (msg: BridgeCommand) => {
     try {
       if (msg.type === 'produce') process.send?.({ type: 'produced', ms: await produce(msg.count, msg.batch, msg.concurrency) });
       if (msg.type === 'produceAtRate') process.send?.({ type: 'producedAtRate', sent: await produceAtRate(msg.rate, msg.durationMs) });
@@ -106,12 +113,13 @@ async function main(): Promise<void> {
     } catch (error) {
       process.send?.({ type: 'error', message: error instanceof Error ? error.stack : String(error) });
     }
-  });
+  };
+  process.on('message', (msg: BridgeCommand) => void handle(msg));
   process.on('disconnect', () => void app.close().then(() => process.exit(0)));
   process.send?.({ type: 'ready', pid: process.pid });
 }
 
-main().catch((error) => {
+main().catch((error: unknown) => {
   console.error(error);
   process.exit(1);
 });

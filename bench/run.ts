@@ -17,7 +17,7 @@ const arg = (name: string, fallback: number) => {
 };
 const only = (() => {
   const i = process.argv.indexOf('--only');
-  return i > 0 ? new Set(process.argv[i + 1].split(',')) : undefined;
+  return i > 0 ? new Set(process.argv[i + 1]!.split(',')) : undefined;
 })();
 const runs = (section: string) => !only || only.has(section);
 
@@ -31,6 +31,8 @@ const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const SECRET = randomBytes(32).toString('hex');
 
 const results: Record<string, unknown> = {};
+/** The bridge's `audit` reply: row counts of its outbox and audit tables. */
+type Audit = { sent: number; events: number; logs: number; history: number };
 const rss: Record<string, number | null> = {};
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -92,11 +94,11 @@ async function receiverCount(receiver: ChildProcess): Promise<{ distinct: number
 async function outgoing(bridge: ChildProcess, receiver: ChildProcess, label: string, alreadySent: number) {
   await ask(receiver, { type: 'reset' }, 'reset');
   const started = performance.now();
-  const produced = await ask(bridge, { type: 'produce', count: N, batch: 100, concurrency: 4 }, 'produced');
+  const produced = await ask<{ ms: number }>(bridge, { type: 'produce', count: N, batch: 100, concurrency: 4 }, 'produced');
   await until(async () => (await receiverCount(receiver)).distinct >= N, 600_000);
   const receivedMs = performance.now() - started;
   await until(async () => {
-    const audit = await ask(bridge, { type: 'audit' }, 'audit');
+    const audit = await ask<Audit>(bridge, { type: 'audit' }, 'audit');
     return audit.sent >= alreadySent + N && audit.logs >= alreadySent + N;
   }, 600_000);
   const auditedMs = performance.now() - started;
@@ -117,7 +119,7 @@ async function outgoing(bridge: ChildProcess, receiver: ChildProcess, label: str
 
 async function latency(bridge: ChildProcess, receiver: ChildProcess) {
   await ask(receiver, { type: 'reset' }, 'reset');
-  const { sent } = await ask(bridge, { type: 'produceAtRate', rate: RATE, durationMs: SECONDS * 1000 }, 'producedAtRate');
+  const { sent } = await ask<{ sent: number }>(bridge, { type: 'produceAtRate', rate: RATE, durationMs: SECONDS * 1000 }, 'producedAtRate');
   await until(async () => (await receiverCount(receiver)).distinct >= sent, 120_000);
   const { commits } = await ask<{ commits: [string, number][] }>(bridge, { type: 'commits' }, 'commits');
   const { arrivals } = await ask<{ arrivals: [string, number][] }>(receiver, { type: 'arrivals' }, 'arrivals');
@@ -132,7 +134,7 @@ async function latency(bridge: ChildProcess, receiver: ChildProcess) {
     events: sent,
     p50_ms: round(percentile(delays, 50)),
     p99_ms: round(percentile(delays, 99)),
-    max_ms: round(delays[delays.length - 1]),
+    max_ms: round(delays[delays.length - 1]!),
   };
   log(`latency: ${JSON.stringify(result)}`);
   return result;
@@ -167,7 +169,7 @@ function load(url: string, path: string, body: () => string, sign: boolean) {
       {
         method: 'POST',
         path,
-        setupRequest: (req: any) => {
+        setupRequest: (req) => {
           const raw = body();
           const headers: Record<string, string> = { 'content-type': 'application/json' };
           if (sign) {
@@ -212,7 +214,7 @@ async function incoming(bridgePort: number) {
 
 async function main(): Promise<void> {
   const receiver = forkTs('bench/receiver.ts');
-  const { port: receiverPort } = await waitReady(receiver);
+  const { port: receiverPort } = await waitReady<{ port: number }>(receiver);
   const receiverUrl = `http://127.0.0.1:${receiverPort}`;
   try {
     if (runs('outgoing') || runs('latency') || runs('incoming'))
@@ -225,7 +227,7 @@ async function main(): Promise<void> {
         await waitReady(bridge);
         try {
           await ask(bridge, { type: 'produce', count: 500, batch: 100, concurrency: 2 }, 'produced'); // warm-up
-          await until(async () => (await ask(bridge, { type: 'audit' }, 'audit')).sent >= 500, 60_000);
+          await until(async () => (await ask<Audit>(bridge, { type: 'audit' }, 'audit')).sent >= 500, 60_000);
           await ask(bridge, { type: 'commits' }, 'commits');
           if (runs('outgoing')) results.outgoing = await outgoing(bridge, receiver, 'outgoing', 500);
           if (runs('latency')) results.latency = await latency(bridge, receiver);
@@ -266,11 +268,11 @@ async function main(): Promise<void> {
 }
 
 function print(): void {
-  const o = results.outgoing as any;
-  const l = results.latency as any;
-  const b = results.baseline as any;
-  const i = results.incoming as any;
-  const s = results.scale_out as any;
+  const o = results.outgoing as Awaited<ReturnType<typeof outgoing>> | undefined;
+  const l = results.latency as Awaited<ReturnType<typeof latency>> | undefined;
+  const b = results.baseline as Awaited<ReturnType<typeof baseline>> | undefined;
+  const i = results.incoming as Awaited<ReturnType<typeof incoming>> | undefined;
+  const s = results.scale_out as Awaited<ReturnType<typeof outgoing>> | undefined;
   const rows: [string, string, string][] = [];
   if (o)
     rows.push([
@@ -282,7 +284,7 @@ function print(): void {
     rows.push([
       'baseline: bare BullMQ + undici',
       `${b.events_per_s} events/s`,
-      o ? `bridge/baseline = ${results.outgoing_vs_baseline}` : '',
+      o ? `bridge/baseline = ${results.outgoing_vs_baseline as number}` : '',
     ]);
   if (l) rows.push([`latency at ${l.rate_per_s}/s for ${l.seconds}s`, `p50 ${l.p50_ms} ms, p99 ${l.p99_ms} ms`, `max ${l.max_ms} ms`]);
   if (i)
@@ -310,15 +312,15 @@ function print(): void {
       .join(', '),
     '',
   ]);
-  const w = [0, 1, 2].map((c) => Math.max(...rows.map((r) => r[c].length)));
-  const line = (r: string[]) => `| ${r.map((c, k) => c.padEnd(w[k])).join(' | ')} |`;
+  const w = [0, 1, 2].map((c) => Math.max(...rows.map((r) => r[c]!.length)));
+  const line = (r: string[]) => `| ${r.map((c, k) => c.padEnd(w[k]!)).join(' | ')} |`;
   console.log(line(['measure', 'result', 'notes']));
   console.log(`|${w.map((n) => '-'.repeat(n + 2)).join('|')}|`);
   rows.forEach((r) => console.log(line(r)));
   console.log(JSON.stringify({ bench: 'n8n-webhook-bridge', at: new Date().toISOString(), ...results }));
 }
 
-main().catch((error) => {
+main().catch((error: unknown) => {
   console.error(error);
   process.exit(1);
 });

@@ -21,11 +21,17 @@ export function forkTs(file: string, env: Record<string, string | undefined> = {
   });
 }
 
+/** The part of a child's IPC message these helpers read: its `type`, and `message` on `error`. */
+interface ChildMessage {
+  type?: string;
+  message?: string;
+}
+
 /** Sends a message and resolves with the first reply of the given type. */
-export function ask<T = any>(child: ChildProcess, message: object, replyType: string, timeoutMs = 600_000): Promise<T> {
+export function ask<T = unknown>(child: ChildProcess, message: object, replyType: string, timeoutMs = 600_000): Promise<T> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no '${replyType}' reply within ${timeoutMs} ms`)), timeoutMs);
-    const onMessage = (msg: any) => {
+    const onMessage = (msg: ChildMessage | null | undefined) => {
       if (msg?.type === 'error') {
         clearTimeout(timer);
         child.off('message', onMessage);
@@ -33,7 +39,7 @@ export function ask<T = any>(child: ChildProcess, message: object, replyType: st
       } else if (msg?.type === replyType) {
         clearTimeout(timer);
         child.off('message', onMessage);
-        resolve(msg);
+        resolve(msg as T);
       }
     };
     child.on('message', onMessage);
@@ -41,14 +47,14 @@ export function ask<T = any>(child: ChildProcess, message: object, replyType: st
   });
 }
 
-export function waitReady<T = any>(child: ChildProcess, timeoutMs = 60_000): Promise<T> {
+export function waitReady<T = unknown>(child: ChildProcess, timeoutMs = 60_000): Promise<T> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('child did not become ready')), timeoutMs);
     child.once('exit', (code) => reject(new Error(`child exited with ${code} before it was ready`)));
-    child.on('message', (msg: any) => {
+    child.on('message', (msg: ChildMessage | null | undefined) => {
       if (msg?.type === 'ready') {
         clearTimeout(timer);
-        resolve(msg);
+        resolve(msg as T);
       }
     });
   });
@@ -69,7 +75,7 @@ export function peakRssMb(pid: number | undefined): number | null {
 export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
   const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[index];
+  return sorted[index]!;
 }
 
 export async function until(check: () => Promise<boolean>, timeoutMs: number, intervalMs = 50): Promise<void> {

@@ -1,3 +1,4 @@
+import type { MigrationInterface } from 'typeorm';
 import { InitialSchema1795913224737 } from './1795913224737-InitialSchema';
 import { IncomingCallbacks1795914361219 } from './1795914361219-IncomingCallbacks';
 import { QueryIndexes1795916761803 } from './1795916761803-QueryIndexes';
@@ -5,7 +6,7 @@ import { CallbackBodyHash1796136033867 } from './1796136033867-CallbackBodyHash'
 import { CallbackRetentionIndex1796140000000 } from './1796140000000-CallbackRetentionIndex';
 
 /** Every migration, in order. Listed explicitly so the app, the CLI and the tests run the same set. */
-export const MIGRATIONS: Function[] = [
+export const MIGRATIONS: (new () => MigrationInterface)[] = [
   InitialSchema1795913224737,
   IncomingCallbacks1795914361219,
   QueryIndexes1795916761803,

@@ -26,8 +26,8 @@ function startEntryPoint(env: Record<string, string>): Run {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output = { stdout: '', stderr: '' };
-  child.stdout?.on('data', (chunk: Buffer) => (output.stdout += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output.stderr += chunk.toString()));
+  child.stdout.on('data', (chunk: Buffer) => (output.stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output.stderr += chunk.toString()));
   const exited = once(child, 'exit').then(([code, signal]) => ({
     code: code as number | null,
     signal: signal as NodeJS.Signals | null,
@@ -119,7 +119,7 @@ describe('booting the real entry point', () => {
       db = await createTestDatabase();
     });
     afterAll(async () => {
-      await db?.drop();
+      await (db as TestDatabase | undefined)?.drop();
       await deleteRedisPrefix(queuePrefix);
     });
 

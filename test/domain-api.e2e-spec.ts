@@ -25,7 +25,7 @@ const patch = (path: string, body: unknown) =>
 const uniqueUrl = () => `https://business-${Date.now().toString(36)}-${++urlCounter}.example.com/`;
 const count = async (table: string) => Number((await t.dataSource.query(`SELECT count(*)::int AS n FROM ${table}`))[0].n);
 const row = async (table: string, id: string): Promise<Body> => (await t.dataSource.query(`SELECT * FROM ${table} WHERE id = $1`, [id]))[0];
-const fieldsOf = (body: Body) => ((body.details as { field: string }[]) ?? []).map((d) => d.field).sort();
+const fieldsOf = (body: Body) => ((body.details as { field: string }[] | undefined) ?? []).map((d) => d.field).sort();
 
 async function createLead(extra: Body = {}): Promise<Body> {
   const res = await post('/api/v1/leads', { title: 'Bakery Müller', url: uniqueUrl(), ...extra }).expect(201);
@@ -53,7 +53,7 @@ const RESOURCES: Resource[] = [
     name: 'leads',
     path: '/api/v1/leads',
     table: 'leads',
-    validBody: async () => ({ title: 'Café', url: uniqueUrl() }),
+    validBody: () => Promise.resolve({ title: 'Café', url: uniqueUrl() }),
     status: 'contacted',
   },
   {
@@ -82,7 +82,7 @@ const RESOURCES: Resource[] = [
 beforeAll(async () => {
   t = await startTestApp();
 });
-afterAll(() => t?.close());
+afterAll(() => (t as TestApp | undefined)?.close());
 
 describe.each(RESOURCES)('$name: rules shared by every resource', (r) => {
   it('create → read → update → list round trip, snake_case on the wire', async () => {
@@ -227,9 +227,9 @@ describe('leads', () => {
     expect(await count('leads')).toBe(before);
 
     const second = await createLead();
-    await patch(`/api/v1/leads/${second.id}`, { url: first.url }).expect(409);
+    await patch(`/api/v1/leads/${second.id as string}`, { url: first.url }).expect(409);
     expect((await row('leads', second.id as string)).url).toBe(second.url);
-    await patch(`/api/v1/leads/${first.id}`, { url: first.url, title: 'Same url is fine' }).expect(200);
+    await patch(`/api/v1/leads/${first.id as string}`, { url: first.url, title: 'Same url is fine' }).expect(200);
   });
 
   it('lets exactly one of several concurrent creates with one url win; the others get 409, never 500', async () => {
@@ -242,12 +242,10 @@ describe('leads', () => {
 
   it('clears a nullable field with null but refuses null on a required one', async () => {
     const lead = await createLead({ city: 'Hamburg' });
-    expect((await patch(`/api/v1/leads/${lead.id}`, { city: null }).expect(200)).body.city).toBeNull();
-    expect(fieldsOf((await patch(`/api/v1/leads/${lead.id}`, { title: null, url: null, status: null }).expect(400)).body)).toEqual([
-      'status',
-      'title',
-      'url',
-    ]);
+    expect((await patch(`/api/v1/leads/${lead.id as string}`, { city: null }).expect(200)).body.city).toBeNull();
+    expect(
+      fieldsOf((await patch(`/api/v1/leads/${lead.id as string}`, { title: null, url: null, status: null }).expect(400)).body),
+    ).toEqual(['status', 'title', 'url']);
     expect(await row('leads', lead.id as string)).toMatchObject({ title: lead.title, url: lead.url, status: 'new' });
   });
 
@@ -277,7 +275,7 @@ describe('demos', () => {
     });
     const reviewedAt = '2026-01-02T03:04:05.000Z';
     const reviewed = (
-      await patch(`/api/v1/demos/${demo.id}`, {
+      await patch(`/api/v1/demos/${demo.id as string}`, {
         approval_status: 'approved',
         reviewed_by: 'ops',
         reviewed_at: reviewedAt,
@@ -299,15 +297,21 @@ describe('demos', () => {
 
   it('keeps a demo with its lead and checks dates', async () => {
     const demo = await createDemo((await createLead()).id as string);
-    expect(fieldsOf((await patch(`/api/v1/demos/${demo.id}`, { lead_id: (await createLead()).id }).expect(400)).body)).toEqual(['lead_id']);
+    expect(fieldsOf((await patch(`/api/v1/demos/${demo.id as string}`, { lead_id: (await createLead()).id }).expect(400)).body)).toEqual([
+      'lead_id',
+    ]);
     expect(
-      fieldsOf((await patch(`/api/v1/demos/${demo.id}`, { reviewed_at: 'yesterday', approval_status: 'maybe' }).expect(400)).body),
+      fieldsOf(
+        (await patch(`/api/v1/demos/${demo.id as string}`, { reviewed_at: 'yesterday', approval_status: 'maybe' }).expect(400)).body,
+      ),
     ).toEqual(['approval_status', 'reviewed_at']);
     for (const zoneless of ['2026-01-02T03:04:05', '2026-01-02', '2026-02-30T00:00:00Z'])
-      expect(fieldsOf((await patch(`/api/v1/demos/${demo.id}`, { reviewed_at: zoneless }).expect(400)).body)).toEqual(['reviewed_at']);
-    expect((await patch(`/api/v1/demos/${demo.id}`, { reviewed_at: '2026-01-02T04:04:05+01:00' }).expect(200)).body.reviewed_at).toBe(
-      '2026-01-02T03:04:05.000Z',
-    );
+      expect(fieldsOf((await patch(`/api/v1/demos/${demo.id as string}`, { reviewed_at: zoneless }).expect(400)).body)).toEqual([
+        'reviewed_at',
+      ]);
+    expect(
+      (await patch(`/api/v1/demos/${demo.id as string}`, { reviewed_at: '2026-01-02T04:04:05+01:00' }).expect(200)).body.reviewed_at,
+    ).toBe('2026-01-02T03:04:05.000Z');
     expect((await row('demos', demo.id as string)).lead_id).toBe(demo.lead_id);
   });
 
@@ -316,7 +320,7 @@ describe('demos', () => {
     const pending = await createDemo(lead.id as string, { approval_status: 'pending' });
     await createDemo(lead.id as string);
     await createDemo((await createLead()).id as string, { approval_status: 'pending' });
-    const res = (await get(`/api/v1/demos?lead_id=${lead.id}&approval_status=pending`).expect(200)).body;
+    const res = (await get(`/api/v1/demos?lead_id=${lead.id as string}&approval_status=pending`).expect(200)).body;
     expect(res.items.map((d: Body) => d.id)).toEqual([pending.id]);
     expect(res.total).toBe(1);
   });
@@ -328,7 +332,7 @@ describe('videos', () => {
     const demo = await createDemo(lead.id as string);
     const video = await createVideo(lead.id as string, { demo_id: demo.id });
     expect(video).toMatchObject({ lead_id: lead.id, demo_id: demo.id, status: 'queued', approval_status: 'not_required' });
-    expect((await patch(`/api/v1/videos/${video.id}`, { demo_id: null }).expect(200)).body.demo_id).toBeNull();
+    expect((await patch(`/api/v1/videos/${video.id as string}`, { demo_id: null }).expect(200)).body.demo_id).toBeNull();
     expect((await row('videos', video.id as string)).demo_id).toBeNull();
   });
 
@@ -344,7 +348,7 @@ describe('videos', () => {
     expect(await count('videos')).toBe(before);
 
     const video = await createVideo(lead.id as string);
-    await patch(`/api/v1/videos/${video.id}`, { demo_id: otherDemo.id }).expect(400);
+    await patch(`/api/v1/videos/${video.id as string}`, { demo_id: otherDemo.id }).expect(400);
     expect((await row('videos', video.id as string)).demo_id).toBeNull();
   });
 });

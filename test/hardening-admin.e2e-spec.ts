@@ -28,7 +28,7 @@ describe('admin hardening (e2e, real Postgres and Redis)', () => {
     });
   });
   afterAll(async () => {
-    await t?.close();
+    await (t as TestApp | undefined)?.close();
   });
 
   const from = (address: string) => ({
@@ -194,7 +194,7 @@ describe('admin hardening (e2e, real Postgres and Redis)', () => {
         const put = (action: string) =>
           request(writable.http).put(`${BOARD}/api/queues/maintenance/${action}`).set('Authorization', auth).send({});
         const listed = await request(writable.http).get(`${BOARD}/api/queues`).set('Authorization', auth).expect(200);
-        expect(listed.body.queues.every((q: { readOnlyMode: boolean }) => q.readOnlyMode === false)).toBe(true);
+        expect(listed.body.queues.every((q: { readOnlyMode?: boolean }) => q.readOnlyMode === false)).toBe(true);
 
         await put('clean/delayed').expect(200);
         expect(await queue.getJob(job.id!)).toBeUndefined();
@@ -315,7 +315,7 @@ describe('admin hardening (e2e, real Postgres and Redis)', () => {
         what: 'retention job done',
       });
 
-      expect(done!.returnvalue).toMatchObject(expected);
+      expect(done.returnvalue).toMatchObject(expected);
       expect(await olderThan(30)).toEqual({ incoming_logs: 0, callbacks: 0 });
       expect(await countOf(`SELECT count(*)::int AS n FROM webhook_logs WHERE endpoint = $1 AND direction = 'incoming'`, label)).toBe(7);
       expect(await callbacks(`${label}-29d`)).toBe(5);

@@ -31,7 +31,7 @@ describe('hardening: an idempotency key means one request', () => {
     t = await startTestApp();
   });
   afterAll(async () => {
-    await t?.close();
+    await (t as TestApp | undefined)?.close();
   });
   afterEach(() => {
     jest.restoreAllMocks();
@@ -110,9 +110,9 @@ describe('hardening: an idempotency key means one request', () => {
 
       const won = results.findIndex((r) => r.status === 200);
       expect(won).toBeGreaterThanOrEqual(0);
-      expectReused(results[1 - won], key);
+      expectReused(results[1 - won]!, key);
       expect((await repo(Demo).findOneByOrFail({ id: demo.id })).approvalStatus).toBe(won === 0 ? 'approved' : 'rejected');
-      expect(await storedKey(key)).toEqual({ endpoint: 'demo-approval', body_sha256: sha256(bodies[won]) });
+      expect(await storedKey(key)).toEqual({ endpoint: 'demo-approval', body_sha256: sha256(bodies[won]!) });
     });
 
     it('still answers a key used for another endpoint with 409 conflict', async () => {
@@ -179,11 +179,11 @@ describe('hardening: an idempotency key means one request', () => {
         ...others.map((o) => () => send('workflow-status', o, randomUUID())),
       ]);
 
-      expectReused(results[0], key);
-      expectReused(results[1], key);
-      expect(results[2].status).toBe(200);
-      expect(results[2].headers['idempotent-replayed']).toBe('true');
-      expect(results[2].body).toEqual(applied.body);
+      expectReused(results[0]!, key);
+      expectReused(results[1]!, key);
+      expect(results[2]!.status).toBe(200);
+      expect(results[2]!.headers['idempotent-replayed']).toBe('true');
+      expect(results[2]!.body).toEqual(applied.body);
       for (const r of results.slice(3)) expect(r.status).toBe(200);
       expect(await execution(first.execution_id)).toMatchObject({ status: 'running', progress: 10 });
       expect(await execution(elsewhere.execution_id)).toBeNull();
@@ -199,24 +199,24 @@ describe('hardening: an idempotency key means one request', () => {
       ];
       const other = report();
       const results = await inOneGroup([
-        () => send('workflow-status', bodies[0], key, 1),
-        () => send('workflow-status', bodies[1], key, 1),
-        () => send('workflow-status', bodies[0], key, 0),
+        () => send('workflow-status', bodies[0]!, key, 1),
+        () => send('workflow-status', bodies[1]!, key, 1),
+        () => send('workflow-status', bodies[0]!, key, 0),
         () => send('workflow-status', other, randomUUID()),
       ]);
 
       const fresh = results.slice(0, 3).filter((r) => r.status === 200 && !r.headers['idempotent-replayed']);
       expect(fresh).toHaveLength(1);
-      const progress = fresh[0].body.execution.progress as number;
+      const progress = fresh[0]!.body.execution.progress as number;
       results.slice(0, 3).forEach((r, i) => {
-        const body = i === 1 ? bodies[1] : bodies[0];
+        const body = i === 1 ? bodies[1]! : bodies[0]!;
         if (r === fresh[0]) return;
-        if (body.progress === progress) expect([r.status, r.headers['idempotent-replayed'], r.body]).toEqual([200, 'true', fresh[0].body]);
+        if (body.progress === progress) expect([r.status, r.headers['idempotent-replayed'], r.body]).toEqual([200, 'true', fresh[0]!.body]);
         else expectReused(r, key);
       });
       expect(await execution(base.execution_id)).toMatchObject({ progress });
-      expect(await storedKey(key)).toEqual({ endpoint: 'workflow-status', body_sha256: sha256(progress === 20 ? bodies[0] : bodies[1]) });
-      expect(results[3].status).toBe(200);
+      expect(await storedKey(key)).toEqual({ endpoint: 'workflow-status', body_sha256: sha256(progress === 20 ? bodies[0]! : bodies[1]!) });
+      expect(results[3]!.status).toBe(200);
     });
 
     it('two groups at once with the same new key and different bodies: exactly one applied, the other 422, the rest of both groups applied', async () => {
@@ -236,30 +236,30 @@ describe('hardening: an idempotency key means one request', () => {
       ];
       const others = [report(), report(), report(), report()];
       const group1 = [
-        send('workflow-status', bodies[0], key),
-        send('workflow-status', others[0], randomUUID()),
-        send('workflow-status', others[1]),
+        send('workflow-status', bodies[0]!, key),
+        send('workflow-status', others[0]!, randomUUID()),
+        send('workflow-status', others[1]!),
       ];
       await waitFor(() => writes.mock.calls.length === 5, { what: 'the first group queued' });
-      slots[0].release();
+      slots[0]!.release();
       await waitFor(() => lookups.arrived() === 1, { what: 'the first group looking its keys up' });
       const group2 = [
-        send('workflow-status', bodies[1], key),
-        send('workflow-status', others[2], randomUUID()),
-        send('workflow-status', others[3]),
+        send('workflow-status', bodies[1]!, key),
+        send('workflow-status', others[2]!, randomUUID()),
+        send('workflow-status', others[3]!),
       ];
       await waitFor(() => writes.mock.calls.length === 8, { what: 'the second group queued' });
-      slots[1].release();
+      slots[1]!.release();
 
       const [r1, r2] = [await Promise.all(group1), await Promise.all(group2)];
       await Promise.all(busy);
-      const copies = [r1[0], r2[0]];
+      const copies = [r1[0]!, r2[0]!];
       const won = copies.findIndex((r) => r.status === 200);
       expect(won).toBeGreaterThanOrEqual(0);
-      expect(copies[won].headers['idempotent-replayed']).toBeUndefined();
-      expectReused(copies[1 - won], key);
-      expect(await execution(base.execution_id)).toMatchObject({ progress: bodies[won].progress });
-      expect(await storedKey(key)).toEqual({ endpoint: 'workflow-status', body_sha256: sha256(bodies[won]) });
+      expect(copies[won]!.headers['idempotent-replayed']).toBeUndefined();
+      expectReused(copies[1 - won]!, key);
+      expect(await execution(base.execution_id)).toMatchObject({ progress: bodies[won]!.progress });
+      expect(await storedKey(key)).toEqual({ endpoint: 'workflow-status', body_sha256: sha256(bodies[won]!) });
       for (const r of [...r1.slice(1), ...r2.slice(1)]) expect(r.status).toBe(200);
       for (const o of others) expect(await execution(o.execution_id)).toMatchObject({ status: 'running' });
     });
@@ -279,8 +279,8 @@ describe('hardening: an idempotency key means one request', () => {
 
       const won = results.findIndex((r) => r.status === 200);
       expect(won).toBeGreaterThanOrEqual(0);
-      expectReused(results[1 - won], key);
-      expect(await execution(base.execution_id)).toMatchObject({ progress: bodies[won].progress });
+      expectReused(results[1 - won]!, key);
+      expect(await execution(base.execution_id)).toMatchObject({ progress: bodies[won]!.progress });
     });
 
     /**
@@ -295,8 +295,8 @@ describe('hardening: an idempotency key means one request', () => {
       const started = requests.map((start) => start());
       await waitFor(() => writes.mock.calls.length === 2 + requests.length, { what: 'the group queued' });
       // The first slot freed takes the whole queue as one group; the other then finds nothing left.
-      slots[0].release();
-      slots[1].release();
+      slots[0]!.release();
+      slots[1]!.release();
       const results = await Promise.all(started);
       for (const r of await Promise.all(busy)) expect(r.status).toBe(200);
       return results;
@@ -323,7 +323,7 @@ describe('migration CallbackBodyHash', () => {
     const db = await createTestDatabase();
     const mine = MIGRATIONS.indexOf(CallbackBodyHash1796136033867);
     expect(mine).toBeGreaterThan(0);
-    const source = (migrations: Function[]) =>
+    const source = (migrations: typeof MIGRATIONS) =>
       new DataSource({
         type: 'postgres',
         url: db.url,
@@ -384,12 +384,12 @@ const undo: Array<() => void> = [];
 function intercept(object: object, method: string, before: (args: unknown[]) => Promise<void>): void {
   const target = object as Record<string, AsyncMethod>;
   const own = Object.prototype.hasOwnProperty.call(target, method);
-  const previous = target[method];
+  const previous = target[method]!;
   target[method] = async function (this: unknown, ...args: unknown[]) {
     await before(args);
     return previous.apply(this, args);
   };
-  undo.push(() => (own ? (target[method] = previous) : delete target[method]));
+  undo.push(() => (own ? (target[method] = previous) : Reflect.deleteProperty(target, method)));
 }
 
 function restoreIntercepted(): void {

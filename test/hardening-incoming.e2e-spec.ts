@@ -88,7 +88,7 @@ describe('incoming request hardening (e2e)', () => {
       });
       port = await listen(t);
     });
-    afterAll(() => t?.close());
+    afterAll(() => (t as TestApp | undefined)?.close());
 
     const post = (endpoint: string, body: unknown, id = randomUUID()) => postSigned(t.http, `${CALLBACKS}/${endpoint}`, body, { id });
     const executionRows = (executionId: string) =>
@@ -382,7 +382,7 @@ describe('incoming request hardening (e2e)', () => {
       t = await startTestApp({ TRUST_PROXY: 'loopback', HTTP_MAX_CONCURRENT_BODIES: '1', HTTP_BODY_TIMEOUT_MS: '400' });
       port = await listen(t);
     });
-    afterAll(() => t?.close());
+    afterAll(() => (t as TestApp | undefined)?.close());
 
     it('uses X-Forwarded-For from a trusted hop, and stores no address when it is not an IP', async () => {
       const rowFor = async (forwarded: string) => {
@@ -424,7 +424,7 @@ describe('incoming request hardening (e2e)', () => {
       t = await startTestApp({ HTTP_MAX_CONCURRENT_BODIES: '1', HTTP_BODY_TIMEOUT_MS: '8000' });
       port = await listen(t);
     });
-    afterAll(() => t?.close());
+    afterAll(() => (t as TestApp | undefined)?.close());
 
     it('gives the body slot back at once: a request after ten abandoned ones is answered long before the body timeout', async () => {
       const body = JSON.stringify({ workflow_id: 'wf', execution_id: 'e-abandoned', status: 'running' });
@@ -463,7 +463,7 @@ describe('incoming request hardening (e2e)', () => {
     });
     afterAll(async () => {
       if (child) await stopBridge(child);
-      await db?.drop();
+      await (db as TestDatabase | undefined)?.drop();
       await deleteRedisPrefix(queuePrefix);
     });
 
@@ -508,7 +508,8 @@ describe('incoming request hardening (e2e)', () => {
       }, 50);
       let polls = 0;
       let failures = 0;
-      let polling = true;
+      // Widened: the poller below is an IIFE, so TypeScript would keep `true` in its loop; `polling = false` comes later.
+      let polling = true as boolean;
       const poller = (async () => {
         while (polling) {
           const started = Date.now();

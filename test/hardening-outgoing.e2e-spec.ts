@@ -154,19 +154,20 @@ interface LogRow {
 }
 
 const rows = async (t: Pick<TestApp, 'dataSource'>, ids: string[]) =>
-  (await t.dataSource.query(`SELECT id, status, attempts, last_error, last_status_code FROM webhook_queue WHERE id = ANY($1::uuid[])`, [
-    ids,
-  ])) as RowState[];
+  await t.dataSource.query<RowState[]>(
+    `SELECT id, status, attempts, last_error, last_status_code FROM webhook_queue WHERE id = ANY($1::uuid[])`,
+    [ids],
+  );
 const historyOf = async (t: Pick<TestApp, 'dataSource'>, ids: string[]) =>
-  (await t.dataSource.query(
+  await t.dataSource.query<HistoryRow[]>(
     `SELECT delivery_id, attempt, outcome, status_code, error, duration_ms FROM webhook_retry_history WHERE delivery_id = ANY($1::uuid[]) ORDER BY id`,
     [ids],
-  )) as HistoryRow[];
+  );
 const logsOf = async (t: Pick<TestApp, 'dataSource'>, ids: string[]) =>
-  (await t.dataSource.query(
+  await t.dataSource.query<LogRow[]>(
     `SELECT delivery_id, outcome, response_status, response_body, reason, request_headers FROM webhook_logs WHERE direction = 'outgoing' AND delivery_id = ANY($1::text[]) ORDER BY created_at`,
     [ids],
-  )) as LogRow[];
+  );
 const allIn = async (t: Pick<TestApp, 'dataSource'>, ids: string[], statuses: string[]) => {
   const found = await rows(t, ids);
   return found.length === ids.length && found.every((r) => statuses.includes(r.status));
@@ -227,12 +228,12 @@ describe('hardening: nothing a receiver sends stops outgoing delivery (e2e)', ()
     beforeAll(async () => {
       t = await startTestApp({ ...routes(), WEBHOOK_TIMEOUT_MS: '1000', WEBHOOK_CONCURRENCY: '20' });
     });
-    afterAll(() => t?.close());
+    afterAll(() => (t as TestApp | undefined)?.close());
 
     it('a 400 whose body holds NUL and invalid UTF-8 fails alone, sanitized; every healthy delivery around it is sent and audited', async () => {
       const tag = randomUUID();
       const envelopes = await t.app.get(TriggerService).emitMany([hostile(tag), ...healthy(60, tag)]);
-      const [bad, ...good] = envelopes.map((e) => e.id);
+      const [bad, ...good] = envelopes.map((e) => e.id) as [string, ...string[]];
 
       await waitFor(() => allIn(t, good, ['sent']), { timeoutMs: 20000, what: 'all 60 healthy deliveries sent' });
       await waitFor(() => allIn(t, [bad], ['failed']), { what: 'the hostile one failed' });
@@ -257,7 +258,7 @@ describe('hardening: nothing a receiver sends stops outgoing delivery (e2e)', ()
       const envelopes = await t.app
         .get(TriggerService)
         .emitMany([{ type: 'video_failed', entity: { type: 'test', id: `${tag}-nul` }, data: {} }, ...healthy(20, tag)]);
-      const [bad, ...good] = envelopes.map((e) => e.id);
+      const [bad, ...good] = envelopes.map((e) => e.id) as [string, ...string[]];
       await waitFor(() => allIn(t, good, ['sent']), { what: 'healthy deliveries sent' });
       await waitFor(() => allIn(t, [bad], ['failed']), { what: 'the NUL-header delivery failed' });
       const history = await historyOf(t, [bad]);
@@ -278,9 +279,9 @@ describe('hardening: nothing a receiver sends stops outgoing delivery (e2e)', ()
       const [sent] = await historyOf(t, [ok]);
       expect(sent).toMatchObject({ attempt: 1, outcome: 'sent', status_code: 200, error: null });
       // The body was read for a bounded time only, well before the request's own timeout would have counted.
-      expect(sent.duration_ms).toBeLessThan(1000 + 500);
+      expect(sent!.duration_ms).toBeLessThan(1000 + 500);
       const [okLog] = await logsOf(t, [ok]);
-      expect(okLog.response_body).toMatch(/^\.*…\[cut: /);
+      expect(okLog!.response_body).toMatch(/^\.*…\[cut: /);
 
       expect(await rows(t, [refused])).toMatchObject([{ status: 'failed', attempts: 1, last_status_code: 400 }]);
       expect((await historyOf(t, [refused])).map((h) => [h.outcome, h.status_code])).toEqual([['failed', 400]]);
@@ -293,7 +294,7 @@ describe('hardening: nothing a receiver sends stops outgoing delivery (e2e)', ()
       await waitFor(() => allIn(t, [id], ['sent']), { what: 'large answer sent' });
       const [log] = await logsOf(t, [id]);
       // 8192 bytes of two-byte characters: 4096 of them, none cut in half.
-      expect(log.response_body).toBe(`${'é'.repeat(4096)}…[cut: 20000 bytes, the first 8192 kept]`);
+      expect(log!.response_body).toBe(`${'é'.repeat(4096)}…[cut: 20000 bytes, the first 8192 kept]`);
     });
 
     it('a batch holding rows Postgres refuses even sanitized: the others land, a refused row lands reduced or is logged, nothing loops', async () => {
@@ -353,7 +354,7 @@ describe('hardening: nothing a receiver sends stops outgoing delivery (e2e)', ()
       // The row Postgres refuses (attempt out of integer range) lands reduced: ids, status, outcome, no texts.
       const [reduced] = await rows(t, [overflow]);
       expect(reduced).toMatchObject({ status: 'failed', last_status_code: 400 });
-      expect(reduced.last_error).toMatch(/^\[not stored: /);
+      expect(reduced!.last_error).toMatch(/^\[not stored: /);
       const [reducedHistory] = await historyOf(t, [overflow]);
       expect(reducedHistory).toMatchObject({ outcome: 'failed', status_code: 400 });
       const [reducedLog] = await logsOf(t, [overflow]);
@@ -395,18 +396,19 @@ describe('hardening: nothing a receiver sends stops outgoing delivery (e2e)', ()
         audit.recordSafely({ ...entry(101), outcome: 'refused', attempt: 2 ** 31, reason: 'secret reason' }),
         ...Array.from({ length: 10 }, (_, i) => audit.recordSafely(entry(10 + i))),
       ]);
-      const logged = (await t.dataSource.query(
-        `SELECT endpoint, outcome, reason, delivery_id, request_headers, request_body, attempt FROM webhook_logs WHERE endpoint LIKE $1`,
-        [`${tag}/%`],
-      )) as {
-        endpoint: string;
-        outcome: string;
-        reason: string | null;
-        delivery_id: string | null;
-        request_headers: Record<string, string>;
-        request_body: string | null;
-        attempt: number | null;
-      }[];
+      const logged = await t.dataSource.query<
+        {
+          endpoint: string;
+          outcome: string;
+          reason: string | null;
+          delivery_id: string | null;
+          request_headers: Record<string, string>;
+          request_body: string | null;
+          attempt: number | null;
+        }[]
+      >(`SELECT endpoint, outcome, reason, delivery_id, request_headers, request_body, attempt FROM webhook_logs WHERE endpoint LIKE $1`, [
+        `${tag}/%`,
+      ]);
       const by = new Map(logged.map((l) => [l.endpoint, l]));
       for (let i = 0; i < 20; i++) expect(by.get(`${tag}/${i}`)).toMatchObject({ outcome: 'accepted' });
       expect(by.get(`${tag}/100`)).toMatchObject({
@@ -429,21 +431,18 @@ describe('hardening: nothing a receiver sends stops outgoing delivery (e2e)', ()
       expect(res.status).toBe(400);
       const [row] = await waitFor(
         async () => {
-          const found = (await t.dataSource.query(
+          const found = await t.dataSource.query<{ outcome: string; reason: string }[]>(
             `SELECT outcome, reason, request_body FROM webhook_logs WHERE direction = 'incoming' AND request_body LIKE $1`,
             [`%${executionId}%`],
-          )) as {
-            outcome: string;
-            reason: string;
-          }[];
+          );
           return found.length ? found : undefined;
         },
         { what: 'audit row of the refused callback' },
       );
       // Refused by the JSON reader or by validation, depending on which sees the key first: either way the row is there, storable.
-      expect(row.outcome).toBe('invalid');
-      expect(row.reason).toMatch(/bad.{1,8}key/);
-      expect(row.reason).not.toContain('\u0000');
+      expect(row!.outcome).toBe('invalid');
+      expect(row!.reason).toMatch(/bad.{1,8}key/);
+      expect(row!.reason).not.toContain('\u0000');
     });
   });
 
@@ -463,9 +462,9 @@ describe('hardening: nothing a receiver sends stops outgoing delivery (e2e)', ()
 
         // The same again, and SIGTERM while the worker is busy with it.
         const burst = (await triggers.emitMany([hostile('w2'), ...healthy(40, 'w2')])).map((e) => e.id);
-        await waitFor(() => receiver.idsAt('/bad-body').includes(burst[0]), { what: 'hostile answer received by the worker' });
-        const exit = await terminate(stack.workers[0], EXIT_BOUND_MS);
-        expect({ ...exit, output: graceful(exit) ? '' : stack.workers[0].output() }).toMatchObject({ killed: false, output: '' });
+        await waitFor(() => receiver.idsAt('/bad-body').includes(burst[0]!), { what: 'hostile answer received by the worker' });
+        const exit = await terminate(stack.workers[0]!, EXIT_BOUND_MS);
+        expect({ ...exit, output: graceful(exit) ? '' : stack.workers[0]!.output() }).toMatchObject({ killed: false, output: '' });
         expect(graceful(exit)).toBe(true);
         expect(exit.ms).toBeLessThan(EXIT_BOUND_MS);
 
@@ -482,7 +481,7 @@ describe('hardening: nothing a receiver sends stops outgoing delivery (e2e)', ()
         );
         await waitFor(() => allIn(t, burst.slice(1), ['sent']), { timeoutMs: 40000, what: 'second burst sent' });
         await waitFor(() => allIn(t, burst.slice(0, 1), ['failed']), { what: 'second hostile delivery failed' });
-        expect((await rows(t, burst.slice(0, 1)))[0].last_error).toBe(`HTTP 400: ${SANITIZED_BODY}`);
+        expect((await rows(t, burst.slice(0, 1)))[0]!.last_error).toBe(`HTTP 400: ${SANITIZED_BODY}`);
       } finally {
         if (second) await terminate(second, EXIT_BOUND_MS);
         await stack.stop();
@@ -520,7 +519,7 @@ describe('hardening: nothing a receiver sends stops outgoing delivery (e2e)', ()
 
         // The job was not completed: it went back to the queue, and another worker sends it again.
         expect(await queue.getJobState(id)).toMatch(/^(waiting|delayed|prioritized)$/);
-        expect((await rows(t, [id]))[0].status).toBe('sending');
+        expect((await rows(t, [id]))[0]!.status).toBe('sending');
         await proxy.restore();
         second = spawnBridge({ ...env, DATABASE_URL: t.db.url });
         await waitFor(() => receiver.count(id) === 2, { timeoutMs: 40000, what: 'sent again by the second worker' });

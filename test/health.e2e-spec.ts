@@ -7,7 +7,7 @@ describe('health', () => {
     beforeAll(async () => {
       t = await startTestApp();
     });
-    afterAll(() => t?.close());
+    afterAll(() => (t as TestApp | undefined)?.close());
 
     it('boots on an empty database and creates every table through migrations', async () => {
       const rows: { table_name: string }[] = await t.dataSource.query(
@@ -48,7 +48,7 @@ describe('health', () => {
     beforeAll(async () => {
       t = await startTestApp({ REDIS_URL: 'redis://127.0.0.1:1' });
     });
-    afterAll(() => t?.close());
+    afterAll(() => (t as TestApp | undefined)?.close());
 
     it('GET /health/ready answers 503 naming redis as down, database still up', async () => {
       const res = await request(t.http).get('/health/ready').expect(503);

@@ -11,7 +11,9 @@ import { WorkflowErrorReport } from '../src/webhook-responses/workflow-error-rep
 import { CALLBACKS, postSigned } from './support/callbacks';
 import { TestReceiver } from './support/receiver';
 import { signedHeaders } from './support/sign';
+import { TcpProxy } from './support/tcp-proxy';
 import { startTestApp, TestApp, TEST_WEBHOOK_SECRET } from './support/test-app';
+import { createTestDatabase } from './support/test-database';
 import { waitFor } from './support/wait';
 
 describe('incoming n8n callbacks', () => {
@@ -28,7 +30,7 @@ describe('incoming n8n callbacks', () => {
     });
   });
   afterAll(async () => {
-    await t?.close();
+    await (t as TestApp | undefined)?.close();
     await receiver.stop();
   });
 
@@ -272,8 +274,8 @@ describe('incoming n8n callbacks', () => {
         eventRaised: true,
       });
       const [hit] = await receiver.waitForCount((r) => r.body?.id === res.body.event_id, 1);
-      expect(hit.path).toBe('/webhook/workflow-error');
-      expect(hit.body).toMatchObject({
+      expect(hit!.path).toBe('/webhook/workflow-error');
+      expect(hit!.body).toMatchObject({
         event: 'workflow_error',
         priority: 3,
         data: { workflow_id: 'wf-demo', severity: 'critical', error_message: 'Timeout', source: 'n8n' },
@@ -383,8 +385,6 @@ describe('incoming n8n callbacks', () => {
 
 describe('incoming n8n callbacks while the database is down', () => {
   it('answers 503 with Retry-After, and applies the callback when n8n retries after the database is back', async () => {
-    const { TcpProxy } = await import('./support/tcp-proxy');
-    const { createTestDatabase } = await import('./support/test-database');
     const db = await createTestDatabase();
     const proxy = await new TcpProxy('127.0.0.1', 5432).start();
     const url = new URL(db.url);

@@ -35,7 +35,7 @@ describe('operations admin API (e2e, real Postgres and Redis)', () => {
     });
   });
   afterAll(async () => {
-    await t?.close();
+    await (t as TestApp | undefined)?.close();
     await receiver.stop();
   });
 
@@ -228,8 +228,8 @@ describe('operations admin API (e2e, real Postgres and Redis)', () => {
       await waitStatus(id, 'sent');
       const hits = hitsFor(id);
       expect(hits).toHaveLength(2);
-      expect(hits[1].body.id).toBe(id);
-      expect(hits[1].headers['x-webhook-attempt']).toBe('1');
+      expect(hits[1]!.body.id).toBe(id);
+      expect(hits[1]!.headers['x-webhook-attempt']).toBe('1');
       expect(await row(id)).toEqual({ status: 'sent', attempts: 1 });
     });
 
@@ -355,7 +355,7 @@ describe('operations admin API (e2e, real Postgres and Redis)', () => {
       } finally {
         await queue().resume();
       }
-      await waitFor(() => hitsFor(leadIds[0]).length === 3, { what: 'replay by id' });
+      await waitFor(() => hitsFor(leadIds[0]!).length === 3, { what: 'replay by id' });
     });
 
     it.each([
@@ -453,7 +453,7 @@ describe('operations admin API (e2e, real Postgres and Redis)', () => {
         { what: 'retention scheduler' },
       );
       expect(schedulers).toMatchObject([{ key: RETENTION_SCHEDULER_ID, name: RETENTION_JOB, pattern: '17 3 * * *', tz: 'UTC' }]);
-      expect(schedulers[0].template?.data).toEqual({ olderThanDays: 30, includeFailed: false });
+      expect(schedulers[0]!.template?.data).toEqual({ olderThanDays: 30, includeFailed: false });
 
       const label = entity('retention');
       await seed(label, 'sent', 31);
@@ -463,7 +463,7 @@ describe('operations admin API (e2e, real Postgres and Redis)', () => {
       const done = await waitFor(async () => ((await job.getState()) === 'completed' ? maintenance.getJob(job.id!) : undefined), {
         what: 'retention job done',
       });
-      expect(done!.returnvalue).toMatchObject({ events: 1, history: 2, logs: 1 });
+      expect(done.returnvalue).toMatchObject({ events: 1, history: 2, logs: 1 });
       expect(await remaining(label)).toEqual([younger, failed].sort());
     });
   });

@@ -47,7 +47,7 @@ describe('circuit breaker state in Redis (two processes)', () => {
       { timeoutMs: 1000, what: 'process one refused' },
     );
     expect(refused.allowed).toBe(false);
-    expect(refused.allowed === false && refused.waitMs).toBeLessThanOrEqual(300);
+    expect(refused.waitMs).toBeLessThanOrEqual(300);
     expect((await two.admit(target)).allowed).toBe(false);
     expect(await one.list()).toMatchObject([{ target, state: 'open', consecutive_failures: 3 }]);
 
@@ -61,7 +61,7 @@ describe('circuit breaker state in Redis (two processes)', () => {
     );
     expect(probe).toEqual({ allowed: true, probe: true });
     expect((await one.admit(target)).allowed).toBe(false);
-    expect((await one.list())[0].state).toBe('half_open');
+    expect((await one.list())[0]!.state).toBe('half_open');
 
     await two.recordSuccess(target);
     expect(await one.list()).toMatchObject([{ target, state: 'closed', consecutive_failures: 0, opened_at: null, retry_at: null }]);

@@ -30,7 +30,7 @@ describe('metrics and Bull Board (e2e)', () => {
   let app: INestApplication;
   let http: ReturnType<INestApplication['getHttpServer']>;
   let dataSource: DataSource;
-  let close: () => Promise<void>;
+  let close: (() => Promise<void>) | undefined;
 
   beforeAll(async () => {
     await receiver.start();
@@ -50,7 +50,8 @@ describe('metrics and Bull Board (e2e)', () => {
       },
       { controllers: [SignedController] },
     );
-    ({ app, http, dataSource, close } = started);
+    ({ app, http, dataSource } = started);
+    close = () => started.close();
   });
   afterAll(async () => {
     await close?.();

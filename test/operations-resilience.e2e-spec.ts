@@ -50,24 +50,24 @@ describe('circuit breaker and alerting (e2e)', () => {
     emit = emitter(t);
   });
   afterAll(async () => {
-    await t?.close();
+    await (t as TestApp | undefined)?.close();
     await Promise.all([n8n.stop(), alerts.stop()]);
   });
 
   const row = async (id: string) =>
     (await t.dataSource.query(`SELECT status, attempts, next_retry_at FROM webhook_queue WHERE id = $1`, [id]))[0];
   const history = async (id: string) =>
-    (await t.dataSource.query(`SELECT attempt, outcome FROM webhook_retry_history WHERE delivery_id = $1 ORDER BY id`, [id])) as {
-      attempt: number;
-      outcome: string;
-    }[];
+    await t.dataSource.query<{ attempt: number; outcome: string }[]>(
+      `SELECT attempt, outcome FROM webhook_retry_history WHERE delivery_id = $1 ORDER BY id`,
+      [id],
+    );
   const hitsFor = (id: string) => n8n.requests.filter((r) => r.headers['x-webhook-id'] === id);
   const jobState = (id: string) => t.app.get(WebhookQueueService).jobState(id);
   const alertRows = async () =>
-    (await t.dataSource.query(
+    await t.dataSource.query<{ id: string; status: string; kind: string; target: string }[]>(
       `SELECT id, status, payload->'data'->'alert'->>'kind' AS kind, payload->'data'->'alert'->>'target_url' AS target
         FROM webhook_queue WHERE event_type = 'workflow_error' AND payload->'data'->>'source' = 'webhook-bridge' ORDER BY created_at`,
-    )) as { id: string; status: string; kind: string; target: string }[];
+    );
 
   it('opens after N consecutive failures, holds deliveries without spending attempts, alerts once, and closes after a successful probe', async () => {
     const target = `${n8n.url}/webhook/lead-scraped`;
@@ -120,8 +120,8 @@ describe('circuit breaker and alerting (e2e)', () => {
     expect(metrics.text).toContain(`bridge_circuit_state{target="${target}"} 2`);
     expect(metrics.text).toMatch(/bridge_webhook_deliveries_total\{event="lead_scraped",outcome="held"\} [1-9]/);
     const [alert] = await alerts.waitForCount(() => true, 1);
-    expect(alert.path).toBe('/alerts');
-    expect(alert.body).toMatchObject({
+    expect(alert!.path).toBe('/alerts');
+    expect(alert!.body).toMatchObject({
       event: 'workflow_error',
       priority: 3,
       data: { severity: 'critical', source: 'webhook-bridge', alert: { kind: 'circuit_open', target_url: target } },
@@ -157,11 +157,11 @@ describe('circuit breaker and alerting (e2e)', () => {
     const raised = (await alertRows()).filter((a) => a.kind === 'delivery_failed' && a.target === target);
     expect(raised).toHaveLength(1);
     const [alert] = await alerts.waitForCount((r) => r.body?.data?.alert?.kind === 'delivery_failed', 1);
-    expect(alert.body.data).toMatchObject({
+    expect(alert!.body.data).toMatchObject({
       workflow_id: 'n8n-webhook-bridge',
       alert: { target_url: target, event: 'email_failed', attempts: 1 },
     });
-    expect(alert.body.data.error_message).toContain('HTTP 400');
+    expect(alert!.body.data.error_message).toContain('HTTP 400');
   });
 
   it('never alerts about a failing alert (no loop)', async () => {
@@ -172,10 +172,10 @@ describe('circuit breaker and alerting (e2e)', () => {
     const [raised] = (await alertRows()).slice(before);
     expect(raised).toMatchObject({ kind: 'delivery_failed', target: `${n8n.url}/reject/video-failed` });
     // The alert itself fails for good at the alert target...
-    await waitFor(async () => (await jobState(raised.id)) === 'failed', { what: 'alert failed for good' });
+    await waitFor(async () => (await jobState(raised!.id)) === 'failed', { what: 'alert failed for good' });
     // ...and raises nothing more.
     expect(await alertRows()).toHaveLength(before + 1);
-    expect(alerts.requests.filter((r) => r.headers['x-webhook-id'] === raised.id)).toHaveLength(1);
+    expect(alerts.requests.filter((r) => r.headers['x-webhook-id'] === raised!.id)).toHaveLength(1);
   });
 });
 
@@ -199,7 +199,7 @@ class RateLimitedController {
 describe('rate limits (e2e)', () => {
   const n8n = new TestReceiver();
   let app: INestApplication;
-  let close: () => Promise<void>;
+  let close: (() => Promise<void>) | undefined;
   let http: ReturnType<INestApplication['getHttpServer']>;
   let dataSource: DataSource;
 
@@ -216,7 +216,8 @@ describe('rate limits (e2e)', () => {
       },
       { controllers: [RateLimitedController] },
     );
-    ({ app, http, dataSource, close } = started);
+    ({ app, http, dataSource } = started);
+    close = () => started.close();
   });
   afterAll(async () => {
     await close?.();
@@ -245,7 +246,7 @@ describe('rate limits (e2e)', () => {
     const hits = await n8n.waitForCount(() => true, 9, 20000);
     const times = hits.map((h) => h.receivedAt).sort((a, b) => a - b);
     // 4 per window of one second: the 9th delivery starts at least two windows after the first.
-    expect(times[8] - times[0]).toBeGreaterThanOrEqual(1900);
+    expect(times[8]! - times[0]!).toBeGreaterThanOrEqual(1900);
     await waitFor(async () => (await dataSource.query(`SELECT count(*)::int AS n FROM webhook_queue WHERE status = 'sent'`))[0].n === 9, {
       what: 'all sent',
     });

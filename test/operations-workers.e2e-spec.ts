@@ -33,7 +33,7 @@ describe('pause and resume across two worker processes (e2e)', () => {
   }, 60000);
 
   afterAll(async () => {
-    await stack?.stop();
+    await (stack as ApiWithWorkers | undefined)?.stop();
     await receiver.stop();
   });
 
@@ -67,7 +67,7 @@ describe('pause and resume across two worker processes (e2e)', () => {
     await expectNothingFor(1000, () => receiver.requests.some(isPausedRequest), 'delivery while paused');
     expect(await statuses(ids)).toEqual(ids.map(() => 'queued'));
     const counts = await queue.counts();
-    expect(counts.waiting + counts.prioritized).toBe(20);
+    expect(counts.waiting! + counts.prioritized!).toBe(20);
     expect(counts.active).toBe(0);
 
     const resumedAt = Date.now();

@@ -32,7 +32,7 @@ describe('outgoing events', () => {
     });
   });
   afterAll(async () => {
-    await t?.close();
+    await (t as TestApp | undefined)?.close();
     await receiver.stop();
   });
   beforeEach(() => receiver.reset());
@@ -47,20 +47,20 @@ describe('outgoing events', () => {
     const lead = await leads().save(leads().create(leadInput()));
     const [req] = await receiver.waitForCount((r) => r.body?.entity?.id === lead.id, 1);
 
-    expect(req.path).toBe('/webhook/lead-scraped');
-    expect(signatureVerifies(req, TEST_WEBHOOK_SECRET)).toBe(true);
-    expect(req.headers['x-webhook-event']).toBe('lead_scraped');
-    expect(req.headers['x-webhook-attempt']).toBe('1');
-    expect(req.headers['user-agent']).toMatch(/^n8n-webhook-bridge\//);
-    expect(req.body).toMatchObject({
-      id: req.headers['x-webhook-id'],
+    expect(req!.path).toBe('/webhook/lead-scraped');
+    expect(signatureVerifies(req!, TEST_WEBHOOK_SECRET)).toBe(true);
+    expect(req!.headers['x-webhook-event']).toBe('lead_scraped');
+    expect(req!.headers['x-webhook-attempt']).toBe('1');
+    expect(req!.headers['user-agent']).toMatch(/^n8n-webhook-bridge\//);
+    expect(req!.body).toMatchObject({
+      id: req!.headers['x-webhook-id'],
       event: 'lead_scraped',
       priority: 0,
       entity: { type: 'lead', id: lead.id },
       data: { lead: { id: lead.id, url: lead.url, city: 'Lyon', status: 'new' } },
     });
 
-    const id = String(req.headers['x-webhook-id']);
+    const id = String(req!.headers['x-webhook-id']);
     await waitFor(async () => (await outboxRow(id)).status === 'sent', { what: 'row sent' });
     const row = await outboxRow(id);
     expect(row).toMatchObject({ attempts: 1, lastStatusCode: 200 });
@@ -68,7 +68,7 @@ describe('outgoing events', () => {
     expect(await history(id)).toMatchObject([{ attempt: 1, outcome: 'sent', statusCode: 200 }]);
     const [log] = await t.dataSource.getRepository(WebhookLog).findBy({ deliveryId: id });
     expect(log).toMatchObject({ direction: 'outgoing', eventType: 'lead_scraped', responseStatus: 200, outcome: 'sent', attempt: 1 });
-    expect(log.requestHeaders['X-Webhook-Signature-256']).toBe('[redacted]');
+    expect(log!.requestHeaders['X-Webhook-Signature-256']).toBe('[redacted]');
     expect(JSON.stringify(log)).not.toContain(TEST_WEBHOOK_SECRET);
   });
 
@@ -77,8 +77,8 @@ describe('outgoing events', () => {
     lead.status = 'qualified';
     await leads().save(lead);
     const [req] = await receiver.waitForCount((r) => r.body?.entity?.id === lead.id && r.body.event === 'lead_qualified', 1);
-    expect(req.path).toBe('/webhook/lead-qualified');
-    expect(req.body.data).toMatchObject({ previous_status: 'new', lead: { status: 'qualified' } });
+    expect(req!.path).toBe('/webhook/lead-qualified');
+    expect(req!.body.data).toMatchObject({ previous_status: 'new', lead: { status: 'qualified' } });
 
     const reloaded = await leads().findOneByOrFail({ id: lead.id });
     await leads().save(reloaded); // same status
@@ -114,7 +114,7 @@ describe('outgoing events', () => {
     });
     const lead = await leads().save(leads().create(leadInput()));
     const hits = await receiver.waitForCount((r) => r.body?.entity?.id === lead.id, 3);
-    const id = String(hits[0].headers['x-webhook-id']);
+    const id = String(hits[0]!.headers['x-webhook-id']);
     expect(hits.map((r) => r.headers['x-webhook-id'])).toEqual([id, id, id]);
     expect(hits.map((r) => r.headers['x-webhook-attempt'])).toEqual(['1', '2', '3']);
     expect(hits.every((r) => signatureVerifies(r, TEST_WEBHOOK_SECRET))).toBe(true);
@@ -125,8 +125,8 @@ describe('outgoing events', () => {
       [2, 'retrying', 500],
       [3, 'sent', 200],
     ]);
-    expect(rows[0].scheduledDelayMs).toBeGreaterThanOrEqual(160);
-    expect(rows[0].scheduledDelayMs).toBeLessThanOrEqual(240);
+    expect(rows[0]!.scheduledDelayMs).toBeGreaterThanOrEqual(160);
+    expect(rows[0]!.scheduledDelayMs).toBeLessThanOrEqual(240);
     expect((await outboxRow(id)).attempts).toBe(3);
   });
 
@@ -134,7 +134,7 @@ describe('outgoing events', () => {
     receiver.respondWith(() => ({ status: 400, body: '{"error":"bad"}' }));
     const lead = await leads().save(leads().create(leadInput()));
     const [req] = await receiver.waitForCount((r) => r.body?.entity?.id === lead.id, 1);
-    const id = String(req.headers['x-webhook-id']);
+    const id = String(req!.headers['x-webhook-id']);
     await waitFor(async () => (await outboxRow(id)).status === 'failed', { what: 'row failed' });
     expect(await history(id)).toMatchObject([{ attempt: 1, outcome: 'failed', statusCode: 400 }]);
     expect((await outboxRow(id)).lastError).toContain('HTTP 400');
@@ -151,9 +151,9 @@ describe('outgoing events', () => {
     receiver.respondWith(() => (++calls === 1 ? { status: 429, headers: { 'retry-after': '1' } } : { status: 200 }));
     const lead = await leads().save(leads().create(leadInput()));
     const hits = await receiver.waitForCount((r) => r.body?.entity?.id === lead.id, 2);
-    const gap = hits[1].receivedAt - hits[0].receivedAt;
+    const gap = hits[1]!.receivedAt - hits[0]!.receivedAt;
     expect(gap).toBeGreaterThanOrEqual(950); // not the configured 200 ms ±20 %
-    const rows = await history(String(hits[0].headers['x-webhook-id']));
+    const rows = await history(String(hits[0]!.headers['x-webhook-id']));
     // The delay chosen was the receiver's, not the 1.5 s cap (the gap itself also holds scheduling time).
     expect(rows[0]).toMatchObject({ outcome: 'retrying', statusCode: 429, scheduledDelayMs: 1000 });
   });
@@ -163,12 +163,12 @@ describe('outgoing events', () => {
     receiver.respondWith(() => (++calls === 1 ? 'hang' : { status: 200 }));
     const lead = await leads().save(leads().create(leadInput()));
     const hits = await receiver.waitForCount((r) => r.body?.entity?.id === lead.id, 2);
-    const id = String(hits[0].headers['x-webhook-id']);
+    const id = String(hits[0]!.headers['x-webhook-id']);
     await waitFor(async () => (await outboxRow(id)).status === 'sent', { what: 'row sent after timeout' });
     const rows = await history(id);
-    expect(rows[0].outcome).toBe('retrying');
-    expect(rows[0].error).toMatch(/timeout/);
-    expect(rows[0].durationMs).toBeGreaterThanOrEqual(950);
+    expect(rows[0]!.outcome).toBe('retrying');
+    expect(rows[0]!.error).toMatch(/timeout/);
+    expect(rows[0]!.durationMs).toBeGreaterThanOrEqual(950);
   });
 
   it('raises demo, video and lead transition events with their priority and the lead attached', async () => {
@@ -187,18 +187,18 @@ describe('outgoing events', () => {
     await leads().save(lead);
 
     const [demoFailed] = await receiver.waitForCount((r) => r.body?.event === 'demo_failed' && r.body.entity.id === demo.id, 1);
-    expect(demoFailed.path).toBe('/webhook/demo-failed');
-    expect(demoFailed.body).toMatchObject({
+    expect(demoFailed!.path).toBe('/webhook/demo-failed');
+    expect(demoFailed!.body).toMatchObject({
       priority: 2,
       data: { error: 'build timed out', demo: { id: demo.id, status: 'failed' }, lead: { id: lead.id } },
     });
     const [videoFailed] = await receiver.waitForCount((r) => r.body?.event === 'video_failed' && r.body.entity.id === video.id, 1);
-    expect(videoFailed.body).toMatchObject({
+    expect(videoFailed!.body).toMatchObject({
       priority: 2,
       data: { error: 'render crashed', video: { demo_id: demo.id }, lead: { id: lead.id } },
     });
     const [responded] = await receiver.waitForCount((r) => r.body?.event === 'lead_responded' && r.body.entity.id === lead.id, 1);
-    expect(responded.body).toMatchObject({ priority: 2, data: { previous_status: 'new', lead: { status: 'responded' } } });
+    expect(responded!.body).toMatchObject({ priority: 2, data: { previous_status: 'new', lead: { status: 'responded' } } });
     // Inserting with a non-final status raised nothing for the demo or the video.
     expect((await outboxFor(demo.id)).map((r) => r.eventType)).toEqual(['demo_failed']);
     expect((await outboxFor(video.id)).map((r) => r.eventType)).toEqual(['video_failed']);
@@ -211,7 +211,7 @@ describe('outgoing events', () => {
     await emails.markSent(sent.id);
     await emails.markSent(sent.id); // already sent: nothing new
     const [hit] = await receiver.waitForCount((r) => r.body?.event === 'email_sent' && r.body.entity.id === sent.id, 1);
-    expect(hit.body).toMatchObject({
+    expect(hit!.body).toMatchObject({
       priority: 0,
       data: { email: { id: sent.id, status: 'sent', to_address: 'owner@shop.example' }, lead: { id: lead.id } },
     });
@@ -226,7 +226,7 @@ describe('outgoing events', () => {
     expect(await outboxFor(failed.id)).toHaveLength(0);
     await emails.markFailed(failed.id, 'mailbox unavailable');
     const [failure] = await receiver.waitForCount((r) => r.body?.event === 'email_failed' && r.body.entity.id === failed.id, 1);
-    expect(failure.body).toMatchObject({ priority: 2, data: { error: 'mailbox unavailable', email: { status: 'failed' } } });
+    expect(failure!.body).toMatchObject({ priority: 2, data: { error: 'mailbox unavailable', email: { status: 'failed' } } });
     expect((await outboxFor(sent.id)).map((r) => r.eventType)).toEqual(['email_sent']);
   });
 

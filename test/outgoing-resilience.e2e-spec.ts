@@ -62,12 +62,12 @@ describe('outgoing events: ordering and failures', () => {
       const [row] = await t.dataSource.getRepository(OutboxEvent).findBy({ entityId: lead.id });
       // Stays pending while the queue cannot be reached.
       await new Promise((r) => setTimeout(r, 600));
-      expect(await rowStatus(t, row.id)).toBe('pending');
+      expect(await rowStatus(t, row!.id)).toBe('pending');
       expect(receiver.forEntity(lead.id)).toHaveLength(0);
 
       await proxy.restore();
       await receiver.waitForCount((r) => r.body?.entity?.id === lead.id, 1, 20000);
-      await waitFor(async () => (await rowStatus(t, row.id)) === 'sent', { what: 'row sent' });
+      await waitFor(async () => (await rowStatus(t, row!.id)) === 'sent', { what: 'row sent' });
       expect(receiver.forEntity(lead.id)).toHaveLength(1);
     } finally {
       await t.close();
@@ -83,14 +83,14 @@ describe('outgoing events: ordering and failures', () => {
       const repo = t.dataSource.getRepository(Lead);
       const lead = await repo.save(repo.create(newLead()));
       const [row] = await t.dataSource.getRepository(OutboxEvent).findBy({ entityId: lead.id });
-      await waitFor(async () => (await rowStatus(t, row.id)) === 'queued', { what: 'row queued' });
+      await waitFor(async () => (await rowStatus(t, row!.id)) === 'queued', { what: 'row queued' });
 
       // Every key of this app's queue disappears, as after FLUSHALL or a Redis restart without persistence.
       await deleteRedisPrefix(t.config.redis.queuePrefix);
-      expect(await queue.getJobState(row.id)).toBe('unknown');
+      expect(await queue.getJobState(row!.id)).toBe('unknown');
 
       await receiver.waitForCount((r) => r.body?.entity?.id === lead.id, 1, 20000);
-      await waitFor(async () => (await rowStatus(t, row.id)) === 'sent', { what: 'row sent' });
+      await waitFor(async () => (await rowStatus(t, row!.id)) === 'sent', { what: 'row sent' });
       expect(receiver.forEntity(lead.id)).toHaveLength(1);
     } finally {
       await t.close();
@@ -131,7 +131,7 @@ describe('outgoing events: two worker processes on one queue', () => {
   }, 60000);
 
   afterAll(async () => {
-    await stack?.stop();
+    await (stack as ApiWithWorkers | undefined)?.stop();
     await receiver.stop();
   });
 

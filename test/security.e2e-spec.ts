@@ -75,7 +75,7 @@ describe('webhook signature guard (e2e, real Postgres and Redis)', () => {
   });
   afterAll(async () => {
     jest.restoreAllMocks();
-    await t?.close();
+    await (t as EchoApp | undefined)?.close();
   });
 
   /** Sends exactly `body` (superagent would JSON-encode a Buffer sent as application/json). */
@@ -127,7 +127,7 @@ describe('webhook signature guard (e2e, real Postgres and Redis)', () => {
   it('accepts upper-case hex', async () => {
     const body = JSON.stringify({ upper: uniqueId('hex') });
     const headers = signedHeaders(body, NEW_SECRET);
-    const upper = `sha256=${headers['x-webhook-signature-256'].slice('sha256='.length).toUpperCase()}`;
+    const upper = `sha256=${headers['x-webhook-signature-256']!.slice('sha256='.length).toUpperCase()}`;
     expect(upper).toMatch(/^sha256=[0-9A-F]{64}$/);
     await post(ECHO, body, { ...headers, 'x-webhook-signature-256': upper }).expect(200);
   });
@@ -159,11 +159,11 @@ describe('webhook signature guard (e2e, real Postgres and Redis)', () => {
 
   it('refuses duplicated signature or timestamp headers (Node joins them with ", ")', async () => {
     const headers = signedHeaders('{}', NEW_SECRET);
-    const sig = headers['x-webhook-signature-256'];
+    const sig = headers['x-webhook-signature-256']!;
     expect((await post(ECHO, '{}', { ...headers, 'x-webhook-signature-256': [sig, sig] }).expect(401)).body.error).toBe(
       'signature_malformed',
     );
-    const ts = headers['x-webhook-timestamp'];
+    const ts = headers['x-webhook-timestamp']!;
     expect((await post(ECHO, '{}', { ...headers, 'x-webhook-timestamp': [ts, ts] }).expect(401)).body.error).toBe(
       'timestamp_out_of_tolerance',
     );
@@ -220,7 +220,7 @@ describe('webhook signature guard (e2e, real Postgres and Redis)', () => {
         { lead_id: uniqueId('out') },
         { id: uniqueId('d'), event: 'lead_scraped', attempt: 1 },
       );
-      const ts = headers['X-Webhook-Timestamp'];
+      const ts = headers['X-Webhook-Timestamp']!;
       expect(headers['X-Webhook-Signature-256']).toBe(`sha256=${hmacHex(NEW_SECRET, ts, body)}`);
       expect(headers['X-Webhook-Signature-256']).not.toBe(`sha256=${hmacHex(OLD_SECRET, ts, body)}`);
       await post(ECHO, body, headers).expect(200);
@@ -237,7 +237,7 @@ describe('webhook signature guard (e2e, real Postgres and Redis)', () => {
       // The same signature in upper-case hex is the same signed content.
       await post(ECHO, body, {
         ...headers,
-        'x-webhook-signature-256': `sha256=${headers['x-webhook-signature-256'].slice(7).toUpperCase()}`,
+        'x-webhook-signature-256': `sha256=${headers['x-webhook-signature-256']!.slice(7).toUpperCase()}`,
       }).expect(409);
       expect(applied.get(Buffer.from(body).toString('hex'))).toBe(1);
     });
@@ -271,7 +271,7 @@ describe('webhook signature guard (e2e, real Postgres and Redis)', () => {
       try {
         const keys = await redis.keys(`${t.config.redis.queuePrefix}:replay:*`);
         expect(keys.length).toBeGreaterThan(0);
-        const ttl = await redis.ttl(keys[0]);
+        const ttl = await redis.ttl(keys[0]!);
         expect(ttl).toBeGreaterThan(2 * 300 - 60);
         expect(ttl).toBeLessThanOrEqual(2 * 300);
       } finally {
@@ -356,9 +356,9 @@ describe('webhook signature guard (e2e, real Postgres and Redis)', () => {
         expect(rows[0].request_headers.authorization).toBe('[redacted]');
         expect(rows[0].request_headers['x-webhook-timestamp']).toBe(headers['x-webhook-timestamp']);
         const everything = JSON.stringify(rows) + JSON.stringify(res.body);
-        for (const secret of [NEW_SECRET, OLD_SECRET, headers['x-webhook-signature-256'].slice(7), 'very-private-token'])
+        for (const secret of [NEW_SECRET, OLD_SECRET, headers['x-webhook-signature-256']!.slice(7), 'very-private-token'])
           expect(everything).not.toContain(secret);
-        const expectedMac = hmacHex(NEW_SECRET, headers['x-webhook-timestamp'], '{"a":1}');
+        const expectedMac = hmacHex(NEW_SECRET, headers['x-webhook-timestamp']!, '{"a":1}');
         expect(everything).not.toContain(expectedMac);
       }
     });
@@ -372,8 +372,8 @@ describe('webhook signature guard (e2e, real Postgres and Redis)', () => {
       for (const secret of [
         NEW_SECRET,
         OLD_SECRET,
-        headers['x-webhook-signature-256'].slice(7),
-        hmacHex(NEW_SECRET, headers['x-webhook-timestamp'], body),
+        headers['x-webhook-signature-256']!.slice(7),
+        hmacHex(NEW_SECRET, headers['x-webhook-timestamp']!, body),
       ])
         expect(all).not.toContain(secret);
     });
@@ -416,11 +416,11 @@ describe('webhook signature guard (e2e, real Postgres and Redis)', () => {
             if (how === 'resend' && accepted.length > 0) {
               // The very same signed bytes again: with the original id it is a repeat for the route, otherwise a replay.
               const original = accepted[at % accepted.length];
-              const headers: Record<string, string> = { ...original.headers };
+              const headers: Record<string, string> = { ...original!.headers };
               if (idChoice === 'none') delete headers['x-webhook-id'];
               if (idChoice === 'other') headers['x-webhook-id'] = `other-${at}`;
-              const res = await post(ECHO, original.body, headers);
-              const isRepeat = original.id !== undefined && headers['x-webhook-id'] === original.id;
+              const res = await post(ECHO, original!.body, headers);
+              const isRepeat = original!.id !== undefined && headers['x-webhook-id'] === original!.id;
               expect(res.status).toBe(isRepeat ? 200 : 409);
               if (isRepeat) expect(res.body.repeat).toBe(true);
               if (isRepeat) repeats++;
@@ -442,7 +442,7 @@ describe('webhook signature guard (e2e, real Postgres and Redis)', () => {
               id,
               contentType: how === 'text' ? 'text/plain' : 'application/json',
             });
-            if (how === 'flip') sent[at % sent.length] ^= 0x01;
+            if (how === 'flip') sent[at % sent.length]! ^= 0x01;
             if (how === 'garbage') headers['x-webhook-signature-256'] = garbage;
             if (how === 'garbage-ts') headers['x-webhook-timestamp'] = garbage;
             if (how === 'missing') delete headers['x-webhook-signature-256'];
@@ -477,7 +477,7 @@ describe('webhook signature guard when Redis is unreachable (e2e)', () => {
     // Redis goes away under a running app: the shared client stops answering at once.
     t.app.get<Redis>(REDIS).disconnect();
   });
-  afterAll(() => t?.close());
+  afterAll(() => (t as EchoApp | undefined)?.close());
 
   it('fails closed: a validly signed request gets 503 (audited), an invalid one still 401', async () => {
     const id = uniqueId('noredis');
@@ -507,7 +507,7 @@ describe('webhook signature guard in standard-webhooks mode (e2e)', () => {
   beforeAll(async () => {
     t = await startEchoApp({ WEBHOOK_SIGNATURE_SCHEME: 'standard-webhooks', WEBHOOK_SECRET: secret });
   });
-  afterAll(() => t?.close());
+  afterAll(() => (t as EchoApp | undefined)?.close());
 
   it('accepts what the standardwebhooks library signs; an identical resend reaches the route as a repeat; hmac-sha256 headers mean nothing', async () => {
     const body = JSON.stringify({ standard: uniqueId('sw') });

@@ -17,11 +17,14 @@ describe('WorkflowStatusWriter (grouped workflow-status upserts)', () => {
     writer = t.app.get(WorkflowStatusWriter);
   });
   afterAll(async () => {
-    await t?.close();
+    await (t as TestApp | undefined)?.close();
   });
 
   const report = (over: Partial<WorkflowStatusDto>): WorkflowStatusDto =>
     Object.assign(new WorkflowStatusDto(), { workflow_id: 'wf-batch', execution_id: randomUUID(), status: 'running', ...over });
+  /** `dto` with `over` applied, as a new WorkflowStatusDto. */
+  const copyOf = (dto: WorkflowStatusDto, over: Partial<WorkflowStatusDto>): WorkflowStatusDto =>
+    Object.assign(new WorkflowStatusDto(), dto, over);
   const executions = () => t.dataSource.getRepository(WorkflowExecution);
   /** The idempotency key of a report sent with `key`, its body being the report's JSON. */
   const keyOf = (dto: WorkflowStatusDto, key: string = randomUUID()): IdempotencyKey => ({
@@ -87,19 +90,19 @@ describe('WorkflowStatusWriter (grouped workflow-status upserts)', () => {
     const first = await Promise.allSettled([
       ...others.map((o) => write(o, randomUUID())),
       write(dto, key),
-      write({ ...dto, progress: 99 }, key),
+      write(copyOf(dto, { progress: 99 }), key),
       write(dto, key),
     ]);
     const again = await Promise.allSettled([
       write(report({}), randomUUID()),
-      write({ ...dto, progress: 77 }, key),
+      write(copyOf(dto, { progress: 77 }), key),
       write(dto, key),
       write(report({}), randomUUID()),
     ]);
 
     const value = (s: PromiseSettledResult<Awaited<ReturnType<typeof write>>>) => (s.status === 'fulfilled' ? s.value : undefined);
     expect([...first.slice(0, 6), again[0], again[3]].every((s) => s.status === 'fulfilled' && !s.value.replayed)).toBe(true);
-    const [applied, sameInGroup, sameLater] = [value(first[6]), value(first[8]), value(again[2])];
+    const [applied, sameInGroup, sameLater] = [value(first[6]!), value(first[8]!), value(again[2])];
     expect(applied).toMatchObject({ status: 200, replayed: false, body: { execution: { execution_id: dto.execution_id, progress: 10 } } });
     // The same answer (the stored one comes back from jsonb: dates as strings).
     const json = (v: unknown) => JSON.parse(JSON.stringify(v)) as unknown;
@@ -120,7 +123,7 @@ describe('WorkflowStatusWriter (grouped workflow-status upserts)', () => {
     for (let attempt = 0; attempt < 5; attempt++) {
       const key = randomUUID();
       const a = report({ progress: 20 });
-      const b = { ...a, progress: 80 };
+      const b = copyOf(a, { progress: 80 });
       // Each copy alone in its own write slot (the writer runs two groups at once): both look the key up, both try to store it.
       const settled = await Promise.allSettled([write(a, key), write(b, key)]);
       const won = settled.findIndex((s) => s.status === 'fulfilled');
@@ -165,7 +168,7 @@ describe('WorkflowStatusWriter (grouped workflow-status upserts)', () => {
     await writer.write(done);
     const late = await Promise.all([
       writer.write(report({})),
-      writer.write({ ...done, status: 'running', progress: 10 }),
+      writer.write(copyOf(done, { status: 'running', progress: 10 })),
       writer.write(report({})),
     ]);
 

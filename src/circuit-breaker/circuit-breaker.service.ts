@@ -170,9 +170,12 @@ export class CircuitBreakerService {
     const snapshots: CircuitSnapshot[] = [];
     const gone: string[] = [];
     replies.forEach(([error, hash], i) => {
-      const h = hash as Record<string, string> | null;
-      if (error || !h || !h.target) return void gone.push(keys[i]);
-      snapshots.push(toSnapshot(h, now));
+      const key = keys[i];
+      if (key === undefined) throw new Error(`Redis answered ${replies.length} replies to ${keys.length} commands`);
+      const h = hash as Partial<Record<string, string>> | null;
+      const target = h?.target;
+      if (error || !h || !target) return void gone.push(key);
+      snapshots.push(toSnapshot({ ...h, target }, now));
     });
     if (gone.length) await this.redis.srem(this.index, ...gone).catch(() => undefined);
     const rank: Record<CircuitState, number> = { open: 0, half_open: 1, closed: 2 };
@@ -185,7 +188,7 @@ export class CircuitBreakerService {
 }
 
 /** A stored circuit as reported; an open circuit whose cool-down is over reports half_open (the next delivery probes). */
-function toSnapshot(h: Record<string, string>, now: number): CircuitSnapshot {
+function toSnapshot(h: Partial<Record<string, string>> & { target: string }, now: number): CircuitSnapshot {
   const stored = (h.state ?? 'closed') as CircuitState;
   const openUntil = Number(h.open_until ?? 0);
   const probeUntil = Number(h.probe_until ?? 0);

@@ -32,9 +32,9 @@ function problemsOf(env: Env): string[] {
 function expectSingleProblem(env: Env, name: string, secrets: string[] = []): string {
   const problems = problemsOf(env);
   expect(problems).toHaveLength(1);
-  expect(problems[0].startsWith(`${name}:`) || problems[0].startsWith(`${name} (`)).toBe(true);
+  expect(problems[0]!.startsWith(`${name}:`) || problems[0]!.startsWith(`${name} (`)).toBe(true);
   for (const secret of secrets) expect(problems[0]).not.toContain(secret);
-  return problems[0];
+  return problems[0]!;
 }
 
 describe('loadConfig', () => {

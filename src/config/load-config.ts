@@ -29,17 +29,14 @@ export function loadConfig(env: Env): AppConfig {
   const vars = plainToInstance(EnvironmentVariables, raw);
   const problems = validateSync(vars, { skipMissingProperties: false }).flatMap((e) => describe(e, raw));
 
-  const retryDelaysMs = String(vars.WEBHOOK_RETRY_DELAYS_MS)
-    .split(',')
-    .map((d) => Number(d.trim()));
+  const retryDelaysMs = vars.WEBHOOK_RETRY_DELAYS_MS.split(',').map((d) => Number(d.trim()));
   if (retryDelaysMs.length > MAX_RETRIES) problems.push(`WEBHOOK_RETRY_DELAYS_MS: at most ${MAX_RETRIES} retries`);
   if (retryDelaysMs.some((d) => d > MAX_RETRY_DELAY_MS))
     problems.push(`WEBHOOK_RETRY_DELAYS_MS: each delay must be at most ${MAX_RETRY_DELAY_MS} ms (24 h)`);
 
   const webhookUrls = readEventUrls(env, problems);
 
-  const disabledEvents = String(vars.N8N_DISABLED_EVENTS)
-    .split(',')
+  const disabledEvents = vars.N8N_DISABLED_EVENTS.split(',')
     .map((s) => s.trim())
     .filter(Boolean);
   const unknownEvents = disabledEvents.filter((e) => !isEventType(e));
@@ -133,7 +130,7 @@ function productionProblems(secrets: string[], scheme: SignatureScheme, vars: En
     const placeholder = PLACEHOLDER.test(secret);
     if (short) problems.push(`${label}: too short for production (${material.length} bytes, at least ${MIN_SECRET_BYTES} required)`);
     if (placeholder) problems.push(`${label}: looks like a placeholder; production needs a generated secret`);
-    const weakness = short || placeholder ? undefined : lowEntropy(scheme === 'standard-webhooks' ? [...material] : [...secret]);
+    const weakness = short || placeholder ? undefined : lowEntropy(scheme === 'standard-webhooks' ? [...material] : Array.from(secret));
     if (weakness) problems.push(`${label}: ${weakness}; production needs a generated secret (\`npm run secret:generate\`)`);
   });
   if (!vars.ADMIN_TOKEN) problems.push('ADMIN_TOKEN: required in production (the internal REST API would be unusable)');
@@ -145,7 +142,7 @@ function productionProblems(secrets: string[], scheme: SignatureScheme, vars: En
     if (PLACEHOLDER.test(vars.N8N_JWT_SECRET))
       problems.push('N8N_JWT_SECRET: looks like a placeholder; production needs a generated secret');
     else {
-      const weakness = lowEntropy([...vars.N8N_JWT_SECRET]);
+      const weakness = lowEntropy(Array.from(vars.N8N_JWT_SECRET));
       if (weakness) problems.push(`N8N_JWT_SECRET: ${weakness}; production needs a generated secret`);
     }
   }
@@ -157,7 +154,7 @@ function productionProblems(secrets: string[], scheme: SignatureScheme, vars: En
 function credentialProblems(name: string, value: string, need: string): string[] {
   if (value.length < MIN_CREDENTIAL_CHARS || PLACEHOLDER.test(value))
     return [`${name}: too short or a placeholder; production needs ${need}`];
-  const weakness = lowEntropy([...value]);
+  const weakness = lowEntropy(Array.from(value));
   return weakness ? [`${name}: ${weakness}; production needs ${need}`] : [];
 }
 

@@ -57,6 +57,6 @@ describe('loadConfig: operations variables', () => {
     expect(caught).toBeInstanceOf(ConfigValidationError);
     const problems = (caught as ConfigValidationError).problems;
     expect(problems).toHaveLength(1);
-    expect(problems[0].startsWith(`${name}:`)).toBe(true);
+    expect(problems[0]!.startsWith(`${name}:`)).toBe(true);
   });
 });

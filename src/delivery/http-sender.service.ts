@@ -84,7 +84,7 @@ async function readExcerpt(body: AsyncIterable<Buffer> & { destroy(): void }, wi
       }
     }
   } catch (error) {
-    cut ??= `body read failed: ${(error as Error)?.message ?? String(error)}`;
+    cut ??= `body read failed: ${(error as { message?: string } | null | undefined)?.message ?? String(error)}`;
   } finally {
     clearTimeout(timer);
   }
@@ -94,7 +94,8 @@ async function readExcerpt(body: AsyncIterable<Buffer> & { destroy(): void }, wi
 }
 
 function describeNetworkError(error: unknown, timeoutMs: number): string {
-  const err = error as { name?: string; code?: string; message?: string; cause?: { code?: string; message?: string } };
+  // Anything can be thrown: null and primitives included.
+  const err = error as { name?: string; code?: string; message?: string; cause?: { code?: string; message?: string } } | null | undefined;
   if (err?.name === 'TimeoutError' || err?.name === 'AbortError' || /Timeout/i.test(err?.code ?? ''))
     return `timeout: no response within ${timeoutMs} ms`;
   const code = err?.code ?? err?.cause?.code;

@@ -25,7 +25,7 @@ export class DependencyIndicators {
     return this.timed('redis', () => this.redis.ping());
   }
 
-  private async timed(key: string, probe: () => Promise<unknown>) {
+  private async timed<const K extends string>(key: K, probe: () => Promise<unknown>) {
     const indicator = this.health.check(key);
     const started = performance.now();
     try {

@@ -40,8 +40,8 @@ export class WorkerMetricsServer implements OnApplicationBootstrap, OnApplicatio
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== '/metrics') return void res.writeHead(404).end();
-    const match = /^Bearer\s+(.+)$/i.exec((req.headers.authorization ?? '').trim());
-    if (!this.expected || !match || !safeEqual(match[1], this.expected)) return void res.writeHead(401).end();
+    const token = /^Bearer\s+(.+)$/i.exec((req.headers.authorization ?? '').trim())?.[1];
+    if (!this.expected || token === undefined || !safeEqual(token, this.expected)) return void res.writeHead(401).end();
     try {
       const body = await this.metrics.metrics();
       res.writeHead(200, { 'content-type': this.metrics.contentType }).end(body);

@@ -37,7 +37,7 @@ export class CleanupService {
 
   async cleanup({ olderThanDays, includeFailed }: CleanupRequest): Promise<CleanupResponse> {
     const cutoff = new Date(Date.now() - olderThanDays * 86_400_000);
-    const total: CleanupResponse = { events: 0, history: 0, logs: 0, incoming_logs: 0, callbacks: 0 };
+    const total = { events: 0, history: 0, logs: 0, incoming_logs: 0, callbacks: 0 } satisfies CleanupResponse;
     for (;;) {
       const batch = await this.deliveries.deleteFinished(includeFailed, cutoff, BATCH);
       total.events += batch.events;

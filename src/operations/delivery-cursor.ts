@@ -25,7 +25,7 @@ export function decodeCursor(value: string): DeliveryCursor | undefined {
   try {
     const parsed: unknown = JSON.parse(Buffer.from(value, 'base64url').toString('utf8'));
     if (!Array.isArray(parsed) || parsed.length !== 2) return undefined;
-    const [createdAt, id] = parsed;
+    const [createdAt, id] = parsed as unknown[];
     if (typeof createdAt !== 'string' || typeof id !== 'string' || !isRealTimestamp(createdAt) || !UUID.test(id)) return undefined;
     return { createdAt, id };
   } catch {

@@ -43,6 +43,7 @@ export class DeliveryQueryService {
       this.queue.jobState(id).catch(() => 'unknown'),
     ]);
     return {
+      // eslint-disable-next-line @typescript-eslint/no-misused-spread -- toSummary builds a plain object literal typed by its DTO class: no prototype to lose
       ...toSummary(row),
       payload: row.payload,
       job_state: jobState === 'unknown' ? null : jobState,

@@ -45,7 +45,7 @@ export class QueueStatsService {
       byStatus[status] = (byStatus[status] ?? 0) + n;
       (byEvent[event_type] ??= {})[status] = n;
     }
-    const age = oldest === null ? null : Math.max(0, Math.round(Number(oldest) * 1000) / 1000);
+    const age = oldest === null ? null : Math.max(0, Math.round(oldest * 1000) / 1000);
     return { by_status: byStatus, by_event: byEvent, oldest_undelivered_age_seconds: age };
   }
 

@@ -32,7 +32,7 @@ export class OutboxPublisher implements OnModuleDestroy, BeforeApplicationShutdo
       this.scheduled = false;
       const events = this.batch;
       this.batch = [];
-      const run = this.publish(events).catch((error) =>
+      const run = this.publish(events).catch((error: unknown) =>
         this.logger.warn({ err: error, events: events.length }, 'Could not publish outbox rows now; the relay will retry'),
       );
       this.inFlight.add(run);

@@ -45,7 +45,7 @@ export class OutboxRelayService implements OnApplicationBootstrap, OnApplication
     const lostCheck = this.ticks++ % 5 === 0;
     this.running = this.relay(lostCheck)
       .then(() => undefined)
-      .catch((error) => this.logger.warn({ err: error }, 'Outbox relay pass failed; will retry'))
+      .catch((error: unknown) => this.logger.warn({ err: error }, 'Outbox relay pass failed; will retry'))
       .finally(() => (this.running = undefined));
   }
 

@@ -1,5 +1,5 @@
 import type { JobsOptions } from 'bullmq';
-import type { EventPriority, EventType } from '../events/event-catalog';
+import type { EventType } from '../events/event-catalog';
 
 /** The one queue every outgoing webhook goes through. */
 export const DELIVERY_QUEUE = 'webhook-deliveries';
@@ -19,7 +19,7 @@ export type DeliveryJobName = EventType;
  * BullMQ serves priority 0 before every prioritised job and lower numbers first, so our
  * 0 (normal) … 3 (critical) maps onto 4 … 1: critical first, and never BullMQ's 0.
  */
-export function bullPriority(priority: EventPriority | number): number {
+export function bullPriority(priority: number): number {
   const clamped = Math.min(3, Math.max(0, Math.trunc(priority)));
   return 4 - clamped;
 }

@@ -90,9 +90,10 @@ export function parseStandardSignatures(value: string): Buffer[] | null {
   for (const entry of entries) {
     const match = SIGNATURE_ENTRY.exec(entry);
     if (!match) return null;
-    if (match[1] !== 'v1') continue;
-    if (!BASE64_DIGEST.test(match[2])) return null;
-    digests.push(Buffer.from(match[2], 'base64'));
+    const [, version, digest = ''] = match;
+    if (version !== 'v1') continue;
+    if (!BASE64_DIGEST.test(digest)) return null;
+    digests.push(Buffer.from(digest, 'base64'));
   }
   return digests.length > 0 ? digests : null;
 }

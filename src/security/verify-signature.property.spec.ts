@@ -84,7 +84,7 @@ function validCase(s: SchemeUnderTest): fc.Arbitrary<Case & { id: string; timest
     })
     .map(({ body, secretIndex, offset, id, sendId, style, upperHex, foreign, noise }) => {
       const timestamp = String(NOW + offset);
-      let signature = s.signatureValue(s.secrets[secretIndex], id, timestamp, body);
+      let signature = s.signatureValue(s.secrets[secretIndex]!, id, timestamp, body);
       if (s.scheme === 'hmac-sha256' && upperHex) signature = `sha256=${signature.slice(7).toUpperCase()}`;
       if (s.scheme === 'standard-webhooks' && foreign.length)
         signature = [...foreign.map((f) => `v1,${Buffer.from(f).toString('base64')}`), signature].join(' ');
@@ -112,7 +112,7 @@ function brokenCase(s: SchemeUnderTest): fc.Arbitrary<Case> {
   return fc.oneof(
     fc.tuple(v, fc.nat(), fc.integer({ min: 0, max: 7 })).map(([c, at, bit]) => {
       const body = c.body.length ? Buffer.from(c.body) : Buffer.from([0]);
-      if (c.body.length) body[at % body.length] ^= 1 << bit;
+      if (c.body.length) body[at % body.length]! ^= 1 << bit;
       return bad(c, c.headers, ['signature_mismatch'], body);
     }),
     fc
@@ -131,7 +131,7 @@ function brokenCase(s: SchemeUnderTest): fc.Arbitrary<Case> {
       }),
     fc.tuple(v, fc.integer({ min: TOLERANCE + 1, max: 10 ** 8 }), fc.boolean()).map(([c, distance, past]) => {
       const timestamp = String(NOW + (past ? -distance : distance));
-      return bad(c, withHeader(withHeader(c.headers, TS, timestamp), SIG, s.signatureValue(s.secrets[0], c.id, timestamp, c.body)), [
+      return bad(c, withHeader(withHeader(c.headers, TS, timestamp), SIG, s.signatureValue(s.secrets[0]!, c.id, timestamp, c.body)), [
         'timestamp_out_of_tolerance',
       ]);
     }),

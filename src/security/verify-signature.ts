@@ -76,11 +76,11 @@ export function verifySignature(input: VerificationInput): VerificationResult {
   if (timestamp === null || timestampHeader.kind !== 'one' || Math.abs(input.now - timestamp) > input.toleranceSeconds)
     return fail('timestamp_out_of_tolerance');
 
-  for (let index = 0; index < input.keys.length; index++) {
+  for (const [index, key] of input.keys.entries()) {
     const expected =
       input.scheme === 'standard-webhooks'
-        ? standardSignatureBytes(input.keys[index], id as string, timestampHeader.value, input.body)
-        : hmacSignatureBytes(input.keys[index], timestampHeader.value, input.body);
+        ? standardSignatureBytes(key, id as string, timestampHeader.value, input.body)
+        : hmacSignatureBytes(key, timestampHeader.value, input.body);
     if (candidates.some((candidate) => digestsEqual(candidate, expected))) {
       return { ok: true, ...(id !== undefined && { id }), timestamp, secretIndex: index, digest: expected.toString('hex') };
     }
@@ -99,13 +99,14 @@ function parseCandidates(scheme: SignatureScheme, value: string): Buffer[] | nul
  * in two cases) are ambiguous; Node joins repeated custom headers with ", ", which the strict
  * value formats then refuse. An empty value counts as missing.
  */
-function readHeader(headers: VerificationInput['headers'], name: string): HeaderRead {
+// `unknown`, not the declared header type: this runs on whatever a caller passes and must never throw.
+function readHeader(headers: unknown, name: string): HeaderRead {
   if (headers === null || typeof headers !== 'object') return { kind: 'missing' };
   const values: unknown[] = [];
   for (const key of Object.keys(headers)) {
     if (key.toLowerCase() !== name) continue;
     const value = (headers as Record<string, unknown>)[key];
-    if (Array.isArray(value)) values.push(...value);
+    if (Array.isArray(value)) values.push(...(value as unknown[]));
     else if (value !== undefined) values.push(value);
   }
   if (values.length === 0) return { kind: 'missing' };

@@ -75,7 +75,7 @@ describe('WebhookSignerService (hmac-sha256)', () => {
 
     it('adds a bearer HS256 JWT whose claims jose verifies: jti, iat, exp ≤ iat + 300, event, body_sha256', async () => {
       const headers = await withJwt.sign(body, { id: 'd-3', event: 'demo_completed', attempt: 1 });
-      const token = /^Bearer (.+)$/.exec(headers.Authorization)?.[1] as string;
+      const token = /^Bearer (.+)$/.exec(headers.Authorization!)?.[1] as string;
       const { payload, protectedHeader } = await jwtVerify(token, key, { algorithms: ['HS256'] });
       expect(protectedHeader.alg).toBe('HS256');
       expect(payload.jti).toBe('d-3');
@@ -88,11 +88,11 @@ describe('WebhookSignerService (hmac-sha256)', () => {
 
     it('is refused by jose with another key, and once expired', async () => {
       const headers = await withJwt.sign(body, { id: 'd-4', event: 'demo_completed', timestamp: Math.floor(Date.now() / 1000) - 301 });
-      const token = headers.Authorization.slice('Bearer '.length);
+      const token = headers.Authorization!.slice('Bearer '.length);
       expect(decodeProtectedHeader(token).alg).toBe('HS256');
       expect(decodeJwt(token).jti).toBe('d-4');
       await expect(jwtVerify(token, key)).rejects.toMatchObject({ code: 'ERR_JWT_EXPIRED' });
-      const fresh = (await withJwt.sign(body, { id: 'd-5' })).Authorization.slice(7);
+      const fresh = (await withJwt.sign(body, { id: 'd-5' })).Authorization!.slice(7);
       await expect(jwtVerify(fresh, new TextEncoder().encode(`${JWT_SECRET}x`))).rejects.toMatchObject({
         code: 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED',
       });

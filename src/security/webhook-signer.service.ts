@@ -35,7 +35,9 @@ export class WebhookSignerService {
   private readonly jwtKey?: Uint8Array;
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
-    this.secret = config.webhook.secrets[0];
+    const [current] = config.webhook.secrets;
+    if (current === undefined) throw new Error('WEBHOOK_SECRET: no secret configured to sign with');
+    this.secret = current;
     if (config.webhook.scheme === 'standard-webhooks') this.standardKey = createSecretKey(decodeStandardSecret(this.secret));
     if (config.n8n.jwtSecret) this.jwtKey = new TextEncoder().encode(config.n8n.jwtSecret);
   }
@@ -56,7 +58,8 @@ export class WebhookSignerService {
 
   /** Serialises the payload once and signs exactly those bytes. */
   async buildSignedRequest(payload: unknown, opts: SignOptions): Promise<SignedRequest> {
-    const body = JSON.stringify(payload) ?? 'null';
+    // Typed string, but undefined for an undefined payload (or a function).
+    const body = (JSON.stringify(payload) as string | undefined) ?? 'null';
     return { body, headers: await this.sign(body, opts) };
   }
 

@@ -70,7 +70,7 @@ describe('WebhookVerifierService (hmac-sha256)', () => {
 
   it('refuses a body changed by one byte', () => {
     const changed = Buffer.from(body);
-    changed[5] ^= 0x01;
+    changed[5]! ^= 0x01;
     expect(reasonOf(sign(body), changed)).toBe('signature_mismatch');
   });
 
@@ -184,7 +184,7 @@ describe('WebhookVerifierService (hmac-sha256)', () => {
     it('is refused with signature_mismatch when any single byte of the body changes', () => {
       for (let i = 0; i < payload.length; i++) {
         const changed = Buffer.from(payload);
-        changed[i] ^= 0x20;
+        changed[i]! ^= 0x20;
         expect(sut.verify(changed, headers, NOW)).toEqual({ ok: false, reason: 'signature_mismatch' });
       }
     });

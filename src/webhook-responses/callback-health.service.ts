@@ -41,8 +41,8 @@ export class CallbackHealthService {
     return {
       status,
       checks: {
-        database: database.database as CallbackHealth['checks']['database'],
-        redis: redis.redis as CallbackHealth['checks']['redis'],
+        database: database.database,
+        redis: redis.redis,
         queue,
         n8n,
         security: {

@@ -60,8 +60,9 @@ export class WorkflowStatusWriter implements BeforeApplicationShutdown {
   }
 
   private async writeAll(reports: Report[]): Promise<Outcome[]> {
-    if (reports.length === 1) return [await this.alone(reports[0])];
-    const outcomes: Outcome[] = new Array(reports.length);
+    const [first] = reports;
+    if (reports.length === 1 && first) return [await this.alone(first)];
+    const outcomes = new Array<Outcome>(reports.length);
     const keyed = reports.flatMap((r, i) => (r.idem ? [{ i, idem: r.idem }] : []));
     const answers = keyed.length
       ? await this.idempotency.storedAnswers(
@@ -77,9 +78,13 @@ export class WorkflowStatusWriter implements BeforeApplicationShutdown {
       else outcomes[i] = answer instanceof Error ? { error: answer } : { result: answer };
     });
     for (const round of rounds(fresh, reports)) {
-      const group = round.map((i) => reports[i]);
+      const group = round.map((i) => reportAt(reports, i));
       const applied = group.some((r) => r.idem) ? await this.applyKeyed(group) : await this.applyUnkeyed(group);
-      round.forEach((i, n) => (outcomes[i] = applied[n]));
+      round.forEach((i, n) => {
+        const outcome = applied[n];
+        if (outcome === undefined) throw new RangeError(`No outcome for report ${n} of a group of ${round.length}`);
+        outcomes[i] = outcome;
+      });
     }
     return outcomes;
   }
@@ -130,12 +135,14 @@ export class WorkflowStatusWriter implements BeforeApplicationShutdown {
       group.map((r) => r.dto),
     );
     const results: CallbackResult[] = [];
-    for (const { dto } of group) {
+    const keyed: (IdempotencyKey & { result: CallbackResult })[] = [];
+    for (const { dto, idem } of group) {
       const row = rows.get(dto.execution_id);
       // Not returned: the execution had already finished; answered with its state, as alone.
-      results.push(row ? ok({ execution: rowBody(row) }) : await this.executions.status(dto, manager));
+      const result = row ? ok({ execution: rowBody(row) }) : await this.executions.status(dto, manager);
+      results.push(result);
+      if (idem) keyed.push({ ...idem, result });
     }
-    const keyed = group.flatMap((r, n) => (r.idem ? [{ ...r.idem, result: results[n] }] : []));
     if (keyed.length) await this.idempotency.store(manager, ENDPOINT, keyed);
     return results;
   }
@@ -160,11 +167,19 @@ function rounds(fresh: number[], reports: Report[]): number[][] {
   const out: number[][] = [];
   const seen = new Map<string, number>();
   for (const i of fresh) {
-    const key = reports[i].idem?.key;
-    const ids = [`e:${reports[i].dto.execution_id}`, ...(key !== undefined ? [`k:${key}`] : [])];
+    const report = reportAt(reports, i);
+    const key = report.idem?.key;
+    const ids = [`e:${report.dto.execution_id}`, ...(key !== undefined ? [`k:${key}`] : [])];
     const round = Math.max(...ids.map((id) => seen.get(id) ?? 0));
     for (const id of ids) seen.set(id, round + 1);
     (out[round] ??= []).push(i);
   }
   return out;
+}
+
+/** `reports[i]` for an index taken from `reports` itself. */
+function reportAt(reports: Report[], i: number): Report {
+  const report = reports[i];
+  if (report === undefined) throw new RangeError(`No report at index ${i} of ${reports.length}`);
+  return report;
 }

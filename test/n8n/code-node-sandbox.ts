@@ -8,7 +8,7 @@ import { join } from 'node:path';
  * The real-n8n suite (roundtrip.n8n-spec.ts) proves the same code inside n8n itself.
  */
 export interface N8nItem {
-  json: Record<string, any>;
+  json: Record<string, unknown>;
 }
 
 export interface CodeNodeContext {
@@ -22,6 +22,7 @@ export interface CodeNodeContext {
   workflowId?: string;
 }
 
+// eslint-disable-next-line @typescript-eslint/require-await -- an async function is needed only to reach the AsyncFunction constructor
 const AsyncFunction = Object.getPrototypeOf(async () => undefined).constructor as new (
   ...args: string[]
 ) => (...args: unknown[]) => Promise<unknown>;
@@ -35,9 +36,10 @@ export async function runCodeNode(jsCode: string, ctx: CodeNodeContext = {}): Pr
   const executionId = ctx.executionId ?? '101';
   const fn = new AsyncFunction('$input', '$env', '$execution', '$workflow', '$', 'require', jsCode);
   const helpers = {
-    getBinaryDataBuffer: async (index: number, property: string) => {
-      if (index !== 0 || property !== 'data' || !ctx.binary) throw new Error(`No binary data "${property}" on item ${index}`);
-      return ctx.binary;
+    getBinaryDataBuffer: (index: number, property: string): Promise<Buffer> => {
+      if (index !== 0 || property !== 'data' || !ctx.binary)
+        return Promise.reject(new Error(`No binary data "${property}" on item ${String(index)}`));
+      return Promise.resolve(ctx.binary);
     },
   };
   const result = await fn.call(
@@ -57,7 +59,7 @@ const WORKFLOW_DIR = join(__dirname, '..', '..', 'n8n');
 export interface WorkflowJson {
   id: string;
   name: string;
-  nodes: Array<{ name: string; type: string; typeVersion: number; parameters: Record<string, any>; webhookId?: string }>;
+  nodes: Array<{ name: string; type: string; typeVersion: number; parameters: Record<string, unknown>; webhookId?: string }>;
   connections: Record<string, { main: Array<Array<{ node: string }>> }>;
   settings: Record<string, unknown>;
 }

@@ -44,7 +44,7 @@ describe('bridge ⇄ real n8n', () => {
     await t.app.listen(BRIDGE_PORT, '127.0.0.1');
   });
   afterAll(async () => {
-    await t?.close();
+    await (t as TestApp | undefined)?.close();
   });
 
   const repo = <T extends object>(entity: new () => T) => t.dataSource.getRepository(entity);
@@ -83,7 +83,7 @@ describe('bridge ⇄ real n8n', () => {
 
   const postToN8n = async (path: string, body: string, headers: Record<string, string>) => {
     const res = await fetch(`${N8N_URL}/webhook/${path}`, { method: 'POST', headers, body });
-    return { status: res.status, body: (await res.json().catch(() => null)) as unknown };
+    return { status: res.status, body: await res.json().catch(() => null) };
   };
 
   it('a lead insert reaches n8n, verifies there, and the signed callbacks n8n sends back are applied', async () => {

@@ -113,7 +113,7 @@ describe('n8n workflows (n8n/*.json)', () => {
     const bestEffort = calls.filter((n) => (n as { onError?: string }).onError === 'continueRegularOutput').map((n) => n.name);
     expect(bestEffort.sort()).toEqual(['Send running status', 'Send running status', 'Send waiting status']);
     // Where the bridge is and the secret come from n8n's environment, read by the Code nodes.
-    const parameters = Object.values(workflows).flatMap((wf) => wf.nodes.map(({ parameters: { jsCode, ...rest } }) => rest));
+    const parameters = Object.values(workflows).flatMap((wf) => wf.nodes.map(({ parameters: { jsCode: _jsCode, ...rest } }) => rest));
     expect(JSON.stringify(parameters)).not.toMatch(/https?:\/\//);
     expect(codeOf(sender, 'Build and sign')).toMatch(
       /\$env\.BRIDGE_BASE_URL[\s\S]*\$env\.WEBHOOK_SECRET|\$env\.WEBHOOK_SECRET[\s\S]*\$env\.BRIDGE_BASE_URL/,
@@ -131,7 +131,7 @@ describe('n8n workflows (n8n/*.json)', () => {
     it("accepts the bridge's signed request over the exact bytes, and routes on the signed body", async () => {
       const envelope = leadEnvelope();
       const [out] = await verify(await bridgeRequest(envelope));
-      expect(out.json).toEqual({
+      expect(out!.json).toEqual({
         verified: true,
         delivery_id: envelope.id,
         attempt: 1,
@@ -149,7 +149,7 @@ describe('n8n workflows (n8n/*.json)', () => {
         'x-webhook-signature-256': `sha256=${hmacSignatureHex(SECRET, timestamp, body)}`,
       };
       const [out] = await verify({ body, headers });
-      expect(out.json).toMatchObject({
+      expect(out!.json).toMatchObject({
         verified: true,
         event: 'lead_qualified',
         envelope: { data: { lead: { title: 'Café', score: 1 } } },
@@ -199,7 +199,7 @@ describe('n8n workflows (n8n/*.json)', () => {
         'a malformed signature',
         async () => {
           const r = await bridgeRequest(leadEnvelope());
-          r.headers['x-webhook-signature-256'] = r.headers['x-webhook-signature-256'].replace('sha256=', 'sha1=');
+          r.headers['x-webhook-signature-256'] = r.headers['x-webhook-signature-256']!.replace('sha256=', 'sha1=');
           return r;
         },
         'signature_malformed',
@@ -216,18 +216,18 @@ describe('n8n workflows (n8n/*.json)', () => {
       ],
     ])('refuses %s with 401', async (_label, build, reason) => {
       const [out] = await verify(await build());
-      expect(out.json).toMatchObject({ verified: false, status: 401, reason });
+      expect(out!.json).toMatchObject({ verified: false, status: 401, reason });
     });
 
     it('accepts any secret of a comma-separated rotation list', async () => {
       const [out] = await verify(await bridgeRequest(leadEnvelope(), 'the-old-secret-0123456789abcdef'), {
         WEBHOOK_SECRET: `${SECRET}, the-old-secret-0123456789abcdef`,
       });
-      expect(out.json.verified).toBe(true);
+      expect(out!.json.verified).toBe(true);
     });
 
     it('answers 503 (the bridge retries) when n8n has no secret, and 400 to a signed body that is not an event', async () => {
-      expect((await verify(await bridgeRequest(leadEnvelope()), {}))[0].json).toMatchObject({
+      expect((await verify(await bridgeRequest(leadEnvelope()), {}))[0]!.json).toMatchObject({
         verified: false,
         status: 503,
         reason: 'secret_not_configured',
@@ -238,7 +238,7 @@ describe('n8n workflows (n8n/*.json)', () => {
         'x-webhook-timestamp': timestamp,
         'x-webhook-signature-256': `sha256=${hmacSignatureHex(SECRET, timestamp, body)}`,
       };
-      expect((await verify({ body, headers }))[0].json).toMatchObject({ verified: false, status: 400, reason: 'not_an_event_envelope' });
+      expect((await verify({ body, headers }))[0]!.json).toMatchObject({ verified: false, status: 400, reason: 'not_an_event_envelope' });
     });
   });
 
@@ -281,25 +281,25 @@ describe('n8n workflows (n8n/*.json)', () => {
       '%s: signs the exact text it sends, which the bridge verifies and validates',
       async (callback) => {
         const [out] = await signCallbacks([{ callback, payload: samples[callback] }]);
-        expect(out.json.url).toBe(`http://bridge.test:3000/api/v1/webhooks/n8n/${callback}`);
+        expect(out!.json.url).toBe(`http://bridge.test:3000/api/v1/webhooks/n8n/${callback}`);
 
         const headers = {
-          'x-webhook-timestamp': out.json.timestamp,
-          'x-webhook-signature-256': out.json.signature,
-          'x-webhook-id': out.json.id,
+          'x-webhook-timestamp': out!.json.timestamp,
+          'x-webhook-signature-256': out!.json.signature,
+          'x-webhook-id': out!.json.id,
         };
         const verdict = verifySignature({
           scheme: 'hmac-sha256',
           keys: keysFor('hmac-sha256', [SECRET]),
           toleranceSeconds: 300,
-          body: Buffer.from(out.json.body, 'utf8'),
+          body: Buffer.from(out!.json.body as string, 'utf8'),
           headers,
           now: Math.floor(Date.now() / 1000),
         });
-        expect(verdict).toMatchObject({ ok: true, id: out.json.id });
-        expect(isValidDeliveryId(out.json.id)).toBe(true);
+        expect(verdict).toMatchObject({ ok: true, id: out!.json.id });
+        expect(isValidDeliveryId(out!.json.id as string)).toBe(true);
 
-        const sent = JSON.parse(out.json.body);
+        const sent = JSON.parse(out!.json.body as string);
         const expected = Object.fromEntries(Object.entries(samples[callback]).filter(([, v]) => v !== undefined && v !== null));
         expect(sent).toEqual(expected);
         const errors = await validate(plainToInstance(CALLBACK_DTOS[callback] as new () => object, sent), {
@@ -338,15 +338,15 @@ describe('n8n workflows (n8n/*.json)', () => {
       );
       const perItem = await signCallbacks(items.map((item, i) => ({ ...item, idempotency_key: `45-send-status-0-${i}` })));
       expect(perItem.map((o) => o.json.id)).toEqual(['45-send-status-0-0', '45-send-status-0-1', '45-send-status-0-2']);
-      const copies = await signCallbacks([items[0], items[0]]);
+      const copies = await signCallbacks([items[0]!, items[0]!]);
       expect(copies.map((o) => o.json.id)).toEqual(['45-send-status', '45-send-status']);
     });
 
     it('gives the same content the same X-Webhook-Id, keeps a given idempotency key, and refuses what it cannot send', async () => {
       const item = { callback: 'workflow-status', payload: samples['workflow-status'] };
       const [a, b, c] = await signCallbacks([item, item, { ...item, idempotency_key: 'my-key-1' }]);
-      expect(a.json.id).toBe(b.json.id);
-      expect(c.json.id).toBe('my-key-1');
+      expect(a!.json.id).toBe(b!.json.id);
+      expect(c!.json.id).toBe('my-key-1');
       await expect(signCallbacks([{ callback: 'lead-update', payload: {} }])).rejects.toThrow('Unknown callback "lead-update"');
       await expect(signCallbacks([item], { WEBHOOK_SECRET: SECRET })).rejects.toThrow('BRIDGE_BASE_URL is not set');
       await expect(signCallbacks([item], { BRIDGE_BASE_URL: 'http://bridge.test' })).rejects.toThrow('WEBHOOK_SECRET is not set');
@@ -354,7 +354,7 @@ describe('n8n workflows (n8n/*.json)', () => {
   });
 
   describe('the payloads the workflows build', () => {
-    const verified = (envelope: Record<string, any>) => ({
+    const verified = (envelope: { id: string; event: string; data: { lead?: { id: string }; [key: string]: unknown } }) => ({
       'Verify signature': [
         { json: { verified: true, delivery_id: envelope.id, event: envelope.event, lead_id: envelope.data.lead?.id ?? null, envelope } },
       ],
@@ -370,12 +370,12 @@ describe('n8n workflows (n8n/*.json)', () => {
         data: { subject: 'demo', lead: { id: randomUUID() } },
       };
       const [out] = await runCodeNode(code, { items: decision, nodes: verified(demo), executionId: '7' });
-      expect(out.json).toEqual({
+      expect(out!.json).toEqual({
         callback: 'demo-approval',
         payload: { demo_id: demo.entity.id, approved: true, reviewer: 'n8n auto-approve', notes: 'ok', execution_id: '7' },
       });
       const video = { ...demo, entity: { type: 'video', id: randomUUID() }, data: { subject: 'video' } };
-      expect((await runCodeNode(code, { items: decision, nodes: verified(video) }))[0].json).toMatchObject({
+      expect((await runCodeNode(code, { items: decision, nodes: verified(video) }))[0]!.json).toMatchObject({
         callback: 'video-approval',
         payload: { video_id: video.entity.id },
       });
@@ -390,7 +390,7 @@ describe('n8n workflows (n8n/*.json)', () => {
         execution: { id: '9', lastNodeExecuted: 'Send approval', error: { message: 'Request failed with status 503' } },
         workflow: { id: 'bridgeEventsRcv1', name: 'Bridge: receive events' },
       };
-      expect((await runCodeNode(code, { items: [{ json: failure }] }))[0].json).toEqual({
+      expect((await runCodeNode(code, { items: [{ json: failure }] }))[0]!.json).toEqual({
         callback: 'error-notification',
         payload: {
           workflow_id: 'bridgeEventsRcv1',
@@ -408,7 +408,7 @@ describe('n8n workflows (n8n/*.json)', () => {
       const envelope = leadEnvelope();
       const nodes = verified(envelope);
       const [running] = await runCodeNode(codeOf(receiver, 'Report running'), { nodes, executionId: '11', workflowId: 'bridgeEventsRcv1' });
-      expect(running.json).toEqual({
+      expect(running!.json).toEqual({
         callback: 'workflow-status',
         payload: {
           workflow_id: 'bridgeEventsRcv1',
@@ -424,7 +424,7 @@ describe('n8n workflows (n8n/*.json)', () => {
         executionId: '11',
         workflowId: 'bridgeEventsRcv1',
       });
-      expect(completed.json.payload).toMatchObject({
+      expect(completed!.json.payload).toMatchObject({
         status: 'success',
         lead_id: envelope.entity.id,
         result: { event: 'lead_scraped', delivery_id: envelope.id },
@@ -441,7 +441,7 @@ describe('n8n workflows (n8n/*.json)', () => {
       t = await startTestApp();
     });
     afterAll(async () => {
-      await t?.close();
+      await (t as TestApp | undefined)?.close();
     });
 
     const pendingDemos = async (n: number) => {
@@ -474,13 +474,13 @@ describe('n8n workflows (n8n/*.json)', () => {
         if (!name) throw new Error(`expression not emulated here: ${expression}`);
         return String(item.json[name]);
       };
-      const headers: Record<string, string> = { 'content-type': node.parameters.rawContentType };
-      for (const { name, value } of node.parameters.headerParameters.parameters as { name: string; value: string }[])
+      const headers: Record<string, string> = { 'content-type': node.parameters.rawContentType as string };
+      for (const { name, value } of (node.parameters.headerParameters as { parameters: { name: string; value: string }[] }).parameters)
         headers[name.toLowerCase()] = field(value);
       return request(t.http)
-        .post(new URL(field(node.parameters.url)).pathname)
+        .post(new URL(field(node.parameters.url as string)).pathname)
         .set(headers)
-        .send(field(node.parameters.body));
+        .send(field(node.parameters.body as string));
     };
     const decisions = async (demos: Demo[]) =>
       (await t.dataSource.getRepository(Demo).findBy(demos.map(({ id }) => ({ id })))).map((d) => [d.id, d.approvalStatus]);
@@ -512,14 +512,14 @@ describe('n8n workflows (n8n/*.json)', () => {
 
       // Sent one item per call (the check only sees one call's items): the first is applied, the others refused.
       const answers = [];
-      for (const item of approvals(demos, shared)) answers.push(await postAsN8n((await signCallbacks([item], env))[0]));
+      for (const item of approvals(demos, shared)) answers.push(await postAsN8n((await signCallbacks([item], env))[0]!));
       expect(answers.map((r) => r.status)).toEqual([200, 422, 422]);
-      expect(answers[1].body.error).toBe('idempotency_key_reused');
+      expect(answers[1]!.body.error).toBe('idempotency_key_reused');
       expect(await decisions(demos)).toEqual(
         expect.arrayContaining([
-          [demos[0].id, 'approved'],
-          [demos[1].id, 'pending'],
-          [demos[2].id, 'pending'],
+          [demos[0]!.id, 'approved'],
+          [demos[1]!.id, 'pending'],
+          [demos[2]!.id, 'pending'],
         ]),
       );
     });

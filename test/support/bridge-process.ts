@@ -18,8 +18,8 @@ export function spawnBridge(env: Record<string, string | undefined>, nodeArgs: s
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  child.stdout?.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-20000)));
-  child.stderr?.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-20000)));
+  child.stdout.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-20000)));
+  child.stderr.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-20000)));
   return Object.assign(child, { output: () => output });
 }
 
@@ -76,7 +76,7 @@ export async function startApiWithWorkers(
   } catch (error) {
     const output = workers.map((w) => w.output()).join('\n---\n');
     await stop();
-    throw new Error(`${String(error)}\n${output}`);
+    throw new Error(`${String(error)}\n${output}`, { cause: error });
   }
   return { t, workers, stop };
 }

@@ -7,6 +7,7 @@ export interface ReceivedRequest {
   path: string;
   headers: IncomingMessage['headers'];
   raw: Buffer;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- parsed JSON of any shape; tests assert on it with expect(), like supertest's `body`
   body: any;
   receivedAt: number;
 }

@@ -1,3 +1,9 @@
+import { inspect } from 'node:util';
+
+/** An error as `String(error)` shows it, a string as is, anything else as `util.inspect` shows it (not `[object Object]`). */
+const describeThrown = (thrown: unknown): string =>
+  thrown instanceof Error ? String(thrown) : typeof thrown === 'string' ? thrown : inspect(thrown);
+
 /** Polls `check` until it returns a truthy value or the deadline passes (no fixed sleeps in tests). */
 export async function waitFor<T>(
   check: () => T | Promise<T>,
@@ -8,11 +14,12 @@ export async function waitFor<T>(
   for (;;) {
     try {
       const value = await check();
-      if (value) return value as NonNullable<T>;
+      if (value) return value;
     } catch (error) {
       last = error;
     }
-    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${describeThrown(last)}` : ''}`);
     await new Promise((r) => setTimeout(r, intervalMs));
   }
 }

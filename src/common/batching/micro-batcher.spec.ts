@@ -21,9 +21,9 @@ describe('MicroBatcher', () => {
   it('splits at maxBatch', async () => {
     const sizes: number[] = [];
     const sut = new MicroBatcher<number, void>(
-      async (items) => {
+      (items) => {
         sizes.push(items.length);
-        return items.map(() => undefined);
+        return Promise.resolve(items.map(() => undefined));
       },
       { maxBatch: 3 },
     );
@@ -35,9 +35,9 @@ describe('MicroBatcher', () => {
   it('retries a failed batch while retryDelay says so, then succeeds', async () => {
     let calls = 0;
     const sut = new MicroBatcher<string, string>(
-      async (items) => {
-        if (++calls < 3) throw new Error('database down');
-        return items.map((s) => s.toUpperCase());
+      (items) => {
+        if (++calls < 3) return Promise.reject(new Error('database down'));
+        return Promise.resolve(items.map((s) => s.toUpperCase()));
       },
       { maxBatch: 10, retryDelay: (_e, attempt) => (attempt < 5 ? 1 : undefined) },
     );
@@ -48,9 +48,9 @@ describe('MicroBatcher', () => {
   it('rejects every item of a batch when retryDelay gives up and splitOn is not set', async () => {
     let calls = 0;
     const sut = new MicroBatcher<string, string>(
-      async () => {
+      () => {
         calls++;
-        throw new Error('constraint violated');
+        return Promise.reject(new Error('constraint violated'));
       },
       { maxBatch: 10 },
     );
@@ -76,10 +76,11 @@ describe('MicroBatcher', () => {
 
   describe('a batch the handler refuses because of one item', () => {
     /** A handler that refuses any batch holding a "bad" item, like Postgres refusing a multi-row statement. */
-    const refusing = (calls: string[][]) => async (items: string[]) => {
+    const refusing = (calls: string[][]) => (items: string[]) => {
       calls.push(items);
-      if (items.some((s) => s.startsWith('bad'))) throw Object.assign(new Error('invalid byte sequence'), { code: '22021' });
-      return items.map((s) => s.toUpperCase());
+      if (items.some((s) => s.startsWith('bad')))
+        return Promise.reject(Object.assign(new Error('invalid byte sequence'), { code: '22021' }));
+      return Promise.resolve(items.map((s) => s.toUpperCase()));
     };
 
     it('is bisected until the bad item is alone: the others succeed, the bad one is rejected, in few calls', async () => {
@@ -89,7 +90,7 @@ describe('MicroBatcher', () => {
       const results = await Promise.allSettled(items.map((s) => sut.submit(s)));
       results.forEach((r, i) => {
         if (items[i] === 'bad') expect(r).toMatchObject({ status: 'rejected', reason: { code: '22021' } });
-        else expect(r).toEqual({ status: 'fulfilled', value: items[i].toUpperCase() });
+        else expect(r).toEqual({ status: 'fulfilled', value: items[i]!.toUpperCase() });
       });
       // [first], then the 15 others: 15 → 8 → 4 → 2 → 1 (the bad one), plus the sibling halves that succeed.
       expect(calls.length).toBeLessThanOrEqual(2 + 2 * Math.ceil(Math.log2(15)));
@@ -102,9 +103,9 @@ describe('MicroBatcher', () => {
       const sut = new MicroBatcher<string, string>(refusing(calls), {
         maxBatch: 100,
         splitOn: () => true,
-        onItemFailure: async (item, error) => {
+        onItemFailure: (item, error) => {
           fallbacks.push(`${item}:${(error as { code: string }).code}`);
-          return 'REDUCED';
+          return Promise.resolve('REDUCED');
         },
       });
       void sut.submit('warm-up');
@@ -118,9 +119,7 @@ describe('MicroBatcher', () => {
       const sut = new MicroBatcher<string, string>(refusing(calls), {
         maxBatch: 100,
         splitOn: () => true,
-        onItemFailure: async () => {
-          throw new Error('even reduced');
-        },
+        onItemFailure: () => Promise.reject(new Error('even reduced')),
       });
       await expect(sut.submit('bad')).rejects.toThrow('even reduced');
       expect(calls).toEqual([['bad']]);
@@ -130,10 +129,10 @@ describe('MicroBatcher', () => {
       let down = 2;
       const sizes: number[] = [];
       const sut = new MicroBatcher<number, number>(
-        async (items) => {
+        (items) => {
           sizes.push(items.length);
-          if (down-- > 0) throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
-          return items;
+          if (down-- > 0) return Promise.reject(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }));
+          return Promise.resolve(items);
         },
         {
           maxBatch: 100,
@@ -168,9 +167,9 @@ describe('MicroBatcher', () => {
       let calls = 0;
       const abandoned: number[][] = [];
       const sut = new MicroBatcher<number, void>(
-        async () => {
+        () => {
           calls++;
-          throw new Error('database unreachable');
+          return Promise.reject(new Error('database unreachable'));
         },
         { maxBatch: 10, retryDelay: () => 30, onAbandoned: (items) => abandoned.push(items) },
       );
@@ -215,7 +214,7 @@ describe('MicroBatcher', () => {
     });
 
     it('still handles items submitted during the grace period', async () => {
-      const sut = new MicroBatcher<number, number>(async (items) => items, { maxBatch: 10 });
+      const sut = new MicroBatcher<number, number>((items) => Promise.resolve(items), { maxBatch: 10 });
       const closing = sut.closeWithin(1000);
       await expect(sut.submit(7)).resolves.toBe(7);
       await closing;

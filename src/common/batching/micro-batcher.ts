@@ -117,7 +117,8 @@ export class MicroBatcher<I, O> {
       if (batch.every((p) => p.settled)) return;
       try {
         const results = await this.handler(batch.map((p) => p.item));
-        batch.forEach((p, i) => this.settle(p, () => p.resolve(results[i])));
+        // The handler answers one result per item, in order (O may be void, so undefined is a valid result).
+        batch.forEach((p, i) => this.settle(p, () => p.resolve(results[i] as O)));
         return;
       } catch (error) {
         const delay = this.closed ? undefined : this.options.retryDelay?.(error, attempt);
@@ -132,7 +133,9 @@ export class MicroBatcher<I, O> {
           await this.handle(batch.slice(half));
           return;
         }
-        if (split && this.options.onItemFailure && batch.length === 1) return this.fallback(batch[0], error, this.options.onItemFailure);
+        const [only] = batch;
+        if (split && this.options.onItemFailure && batch.length === 1 && only)
+          return this.fallback(only, error, this.options.onItemFailure);
         batch.forEach((p) => this.settle(p, () => p.reject(error)));
         return;
       }

@@ -38,9 +38,6 @@ export class EntityNotFoundError extends AppError {
 export class ConflictError extends AppError {
   readonly status = 409;
   readonly code = 'conflict';
-  constructor(message: string, current?: unknown) {
-    super(message, current);
-  }
 }
 
 export class UnauthorizedError extends AppError {
@@ -75,9 +72,6 @@ export class ReplayedRequestError extends AppError {
 export class UnsupportedMediaTypeError extends AppError {
   readonly status = 415;
   readonly code = 'unsupported_media_type';
-  constructor(message: string) {
-    super(message);
-  }
 }
 
 /**

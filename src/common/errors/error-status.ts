@@ -58,7 +58,11 @@ function describe(error: unknown): ErrorDescription {
   if (error instanceof HttpException) {
     const status = error.getStatus();
     const response = error.getResponse();
-    const message = typeof response === 'string' ? response : String((response as { message?: unknown }).message ?? error.message);
+    const message =
+      typeof response === 'string'
+        ? response
+        : // eslint-disable-next-line @typescript-eslint/no-base-to-string -- any response shape is accepted; Nest's string[] messages are joined with commas, as before
+          String((response as { message?: unknown }).message ?? error.message);
     return { status, code: snake(HttpStatus[status] ?? 'error'), message };
   }
   const err = error as { status?: number; message?: string } | undefined;

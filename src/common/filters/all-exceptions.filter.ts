@@ -15,7 +15,8 @@ export class AllExceptionsFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const ctx = host.switchToHttp();
     const res = ctx.getResponse<Response>();
-    const req = ctx.getRequest<Request & { id?: string }>();
+    // Undefined when the filter runs outside an HTTP request; `id` is pino-http's (genReqId: always a string).
+    const req = ctx.getRequest<(Request & { id?: string }) | undefined>();
     if (isHealthReport(exception)) {
       res.status(exception.getStatus()).json(exception.getResponse());
       return;
@@ -23,7 +24,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const described = describeError(exception);
     const { status, retryAfterSeconds } = described;
     const body = errorBody(described);
-    if (req?.id) body.request_id = String(req.id);
+    if (req?.id) body.request_id = req.id;
     if (retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(retryAfterSeconds));
     if (status >= 500 && status !== 503) {
       body.error_id = randomUUID();
@@ -37,6 +38,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
 /** Terminus reports a failed health check as a 503 whose body is the report itself: keep it. */
 function isHealthReport(exception: unknown): exception is HttpException {
   if (!(exception instanceof HttpException)) return false;
-  const response = exception.getResponse();
+  // Typed `string | object`, but whatever the exception was constructed with (null included).
+  const response: unknown = exception.getResponse();
   return typeof response === 'object' && response !== null && 'status' in response && 'details' in response;
 }

@@ -41,6 +41,7 @@ export class BodyGate {
         this.waiting.splice(index, 1);
         clearTimeout(timer);
         stopWatching();
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the refusal is a documented GateRefusal value that callers switch on
         reject(why);
       };
       const timer = setTimeout(() => leave('timeout'), timeoutMs);

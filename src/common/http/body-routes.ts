@@ -8,8 +8,10 @@ import type { Request } from 'express';
 export const CALLBACK_PATH_PREFIXES = ['/api/v1/webhooks/n8n/', '/api/v1/webhooks/test'] as const;
 
 /** The request path without its query string. */
-export function requestPath(req: Pick<Request, 'originalUrl' | 'url'>): string {
-  return (req.originalUrl ?? req.url ?? '').split('?')[0];
+export function requestPath(req: Partial<Pick<Request, 'originalUrl' | 'url'>>): string {
+  // Express sets both on a routed request; a bare Node request (or a test double) may lack them.
+  const [path = ''] = (req.originalUrl ?? req.url ?? '').split('?');
+  return path;
 }
 
 /** Express matches routes case-insensitively, so this does too. */

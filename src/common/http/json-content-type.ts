@@ -17,7 +17,7 @@ export function assertJsonContentType(headers: IncomingHttpHeaders): void {
     throw new UnsupportedMediaTypeError(`Request bodies must be sent as application/json${header ? ` (got ${clip(type.trim())})` : ''}`);
   const charset = params
     .map((p) => p.split('='))
-    .find(([name]) => name.trim().toLowerCase() === 'charset')?.[1]
+    .find(([name = '']) => name.trim().toLowerCase() === 'charset')?.[1]
     ?.trim()
     .replace(/^"(.*)"$/, '$1')
     .toLowerCase();

@@ -121,7 +121,10 @@ function readStream(req: Request, limit: number, timeoutMs: number): Promise<Buf
       req.off('aborted', onAborted);
       req.off('close', onClose);
       req.off('error', onError);
-      if (!error) return resolve(Buffer.concat(chunks, received));
+      if (!error) {
+        resolve(Buffer.concat(chunks, received));
+        return;
+      }
       chunks.length = 0;
       if (error instanceof RequestTimeoutError) {
         // A sender this slow is not waited for: answer, then close the connection.

@@ -45,8 +45,12 @@ interface SerializedRequest {
  * is filtered out (LOG_LEVEL=warn and above), the per-request completion line — logged at
  * `info` — could never be written, so it is not assembled at all.
  */
-export function loggerOptions(config: AppConfig, stdoutIsTTY = process.stdout.isTTY === true): Params {
-  const infoEnabled = levelValue(config.logLevel) <= levels.values.info;
+export function loggerOptions(
+  config: AppConfig,
+  // Typed boolean, but undefined at runtime when stdout is not a terminal (a pipe, a file).
+  stdoutIsTTY = (process.stdout as { isTTY?: boolean }).isTTY === true,
+): Params {
+  const infoEnabled = levelValue(config.logLevel) <= levelValue('info');
   return {
     pinoHttp: {
       level: config.logLevel,
@@ -79,6 +83,10 @@ export function serializeRequest(req: SerializedRequest): Record<string, unknown
   };
 }
 
+/** pino's number for a level name; an unknown name counts as `info`. */
 function levelValue(level: string): number {
-  return level === 'silent' ? Infinity : (levels.values[level] ?? levels.values.info);
+  if (level === 'silent') return Infinity;
+  const value = levels.values[level] ?? levels.values.info;
+  if (value === undefined) throw new Error('pino defines no "info" level');
+  return value;
 }

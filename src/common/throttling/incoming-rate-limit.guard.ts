@@ -19,12 +19,13 @@ export class IncomingRateLimitGuard extends ThrottlerGuard {
    * The budget's key: the client address (from X-Forwarded-For only when TRUST_PROXY trusts the
    * hop). A forwarded value that is not an IP does not choose the bucket: the connection's peer does.
    */
-  protected async getTracker(req: Record<string, unknown>): Promise<string> {
-    const request = req as unknown as Request;
+  protected override async getTracker(req: Record<string, unknown>): Promise<string> {
+    // The throttler hands over the request untyped; a socket is not guaranteed on every adapter's request.
+    const request = req as unknown as Pick<Request, 'ip'> & { socket?: Pick<Request['socket'], 'remoteAddress'> };
     return super.getTracker({ ip: sourceIpOf(request) ?? request.socket?.remoteAddress ?? 'unknown' });
   }
 
-  protected async throwThrottlingException(context: ExecutionContext, detail: ThrottlerLimitDetail): Promise<void> {
+  protected override async throwThrottlingException(context: ExecutionContext, detail: ThrottlerLimitDetail): Promise<void> {
     context.switchToHttp().getResponse<Response>().setHeader('Retry-After', String(detail.timeToBlockExpire));
     return super.throwThrottlingException(context, detail);
   }

@@ -65,7 +65,7 @@ describe('@IsRealTimestamp()', () => {
   it('passes a real timestamp and names the field of an impossible one', () => {
     expect(errorsFor('2026-11-29T10:00:00Z')).toEqual([]);
     const [error] = errorsFor('2026-02-30');
-    expect(error.property).toBe('since');
-    expect(error.constraints).toEqual({ isRealTimestamp: expect.stringMatching(/^since must be a real date or date-time/) });
+    expect(error!.property).toBe('since');
+    expect(error!.constraints).toEqual({ isRealTimestamp: expect.stringMatching(/^since must be a real date or date-time/) });
   });
 });

@@ -74,8 +74,8 @@ export abstract class EntityCrudService<E extends BaseEntity> {
   }
 
   /** Checks references and invariants of a create (`current` undefined) or an update; may add derived fields. */
-  protected async prepareWrite(_manager: EntityManager, fields: EntityChanges<E>, _current?: E): Promise<EntityChanges<E>> {
-    return fields;
+  protected prepareWrite(_manager: EntityManager, fields: EntityChanges<E>, _current?: E): Promise<EntityChanges<E>> {
+    return Promise.resolve(fields);
   }
 
   /** Joins the caller's transaction when there is one, otherwise opens one. */

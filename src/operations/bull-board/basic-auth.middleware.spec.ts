@@ -6,9 +6,9 @@ import { basicAuth, parseBasic } from './basic-auth.middleware';
 function fakeLimiter(verdict: AuthVerdict = { blocked: false, retryAfterSeconds: 0 }) {
   const calls: { ip: string | undefined; failed: boolean }[] = [];
   const limiter: AuthFailureCounter = {
-    check: async (ip, failed) => {
+    check: (ip, failed) => {
       calls.push({ ip, failed });
-      return verdict;
+      return Promise.resolve(verdict);
     },
   };
   return { limiter, calls };

@@ -28,9 +28,13 @@ export function basicAuth(
     const verdict = await limiter.check(req.ip, credentials !== undefined && !valid);
     if (verdict.blocked) {
       res.setHeader('Retry-After', String(verdict.retryAfterSeconds));
-      return answer(res, new TooManyAuthFailuresError(verdict.retryAfterSeconds));
+      answer(res, new TooManyAuthFailuresError(verdict.retryAfterSeconds));
+      return;
     }
-    if (valid) return next();
+    if (valid) {
+      next();
+      return;
+    }
     res.setHeader('WWW-Authenticate', `Basic realm="${realm}", charset="UTF-8"`);
     answer(res, new UnauthorizedError('unauthorized', 'Valid ADMIN_USER / ADMIN_PASSWORD credentials are required'));
   };
@@ -43,9 +47,9 @@ function answer(res: Response, error: AppError): void {
 }
 
 export function parseBasic(header: string | undefined): { user: string; password: string } | undefined {
-  const match = typeof header === 'string' ? /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header) : null;
-  if (!match) return undefined;
-  const decoded = Buffer.from(match[1], 'base64').toString('utf8');
+  const encoded = typeof header === 'string' ? /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header)?.[1] : undefined;
+  if (encoded === undefined) return undefined;
+  const decoded = Buffer.from(encoded, 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
   if (colon < 0) return undefined;
   return { user: decoded.slice(0, colon), password: decoded.slice(colon + 1) };

@@ -35,7 +35,9 @@ export class RetentionWorker implements OnApplicationBootstrap, BeforeApplicatio
     this.worker.on('error', (err) => this.logger.warn({ err }, 'Maintenance worker error'));
     this.worker.on('failed', (job, err) => this.logger.error({ err, job: job?.name }, 'Maintenance job failed'));
     // Not awaited: with Redis down at start-up this completes once Redis is back, without holding the boot.
-    void this.maintenance.scheduleRetention().catch((err) => this.logger.warn({ err }, 'Could not register the retention schedule'));
+    void this.maintenance
+      .scheduleRetention()
+      .catch((err: unknown) => this.logger.warn({ err }, 'Could not register the retention schedule'));
   }
 
   /** Graceful unless Redis is unreachable (then BullMQ's graceful close never returns). */
@@ -45,7 +47,8 @@ export class RetentionWorker implements OnApplicationBootstrap, BeforeApplicatio
 
   private process(job: Job<RetentionJobData>): Promise<CleanupResponse> {
     if (job.name !== RETENTION_JOB) throw new UnrecoverableError(`Unknown maintenance job ${job.name}`);
-    const { olderThanDays, includeFailed } = job.data;
+    // Job data is JSON read back from Redis (a job may have been queued by another release): the flag is checked, not trusted.
+    const { olderThanDays, includeFailed } = job.data as Omit<RetentionJobData, 'includeFailed'> & { includeFailed?: unknown };
     // Never "older than 0 days" (everything finished) by accident.
     if (!Number.isInteger(olderThanDays) || olderThanDays < 1)
       throw new UnrecoverableError(`Refusing a retention of ${olderThanDays} days`);
