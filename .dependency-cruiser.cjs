@@ -7,7 +7,8 @@
  *   config                               environment → validated AppConfig
  *   database, redis                      connections and raw-query helpers (the data source files: see COMPOSITION)
  *   common                               errors, filters, guards, HTTP body, batching, logging, throttling
- *   domain, queue, circuit-breaker       lead-gen tables + admin REST API; BullMQ queue; per-target circuits
+ *   domain, queue, circuit-breaker,      lead-gen tables + admin REST API; BullMQ queue; per-target circuits;
+ *   subscriptions                        where events go: webhook_subscriptions, secrets at rest, the built-in one
  *   outbox, metrics, health              webhook_queue + its repository; Prometheus; health indicators
  *   audit                                webhook_logs, retry history
  *   triggers, security                   where events are born (subscribers, TriggerService); signing/verifying
@@ -24,7 +25,7 @@ const LAYERS = [
   ['config'],
   ['database', 'redis'],
   ['common'],
-  ['domain', 'queue', 'circuit-breaker'],
+  ['domain', 'queue', 'circuit-breaker', 'subscriptions'],
   ['outbox', 'metrics', 'health'],
   ['audit'],
   ['triggers', 'security'],

@@ -4,6 +4,7 @@ import { IncomingCallbacks1795914361219 } from './1795914361219-IncomingCallback
 import { QueryIndexes1795916761803 } from './1795916761803-QueryIndexes';
 import { CallbackBodyHash1796136033867 } from './1796136033867-CallbackBodyHash';
 import { CallbackRetentionIndex1796140000000 } from './1796140000000-CallbackRetentionIndex';
+import { Subscriptions1796300000000 } from './1796300000000-Subscriptions';
 
 /** Every migration, in order. Listed explicitly so the app, the CLI and the tests run the same set. */
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
@@ -12,4 +13,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   QueryIndexes1795916761803,
   CallbackBodyHash1796136033867,
   CallbackRetentionIndex1796140000000,
+  Subscriptions1796300000000,
 ];

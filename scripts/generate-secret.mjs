@@ -3,7 +3,8 @@
 // src/security/secret.ts (kept standalone so it runs without a build; a unit test checks both agree):
 //   hmac-sha256 (default)  64 hex characters, used by both sides as a plain string
 //   standard-webhooks      whsec_<base64>
-// Usage: npm run secret:generate [-- --scheme=standard-webhooks | --standard]
+//   --key                  a SECRETS_ENCRYPTION_KEY instead: 32 random bytes as 64 hex characters
+// Usage: npm run secret:generate [-- --scheme=standard-webhooks | --standard | --key]
 import { randomBytes } from 'node:crypto';
 
 const SCHEMES = ['hmac-sha256', 'standard-webhooks'];
@@ -17,7 +18,11 @@ function schemeFrom(argv) {
 }
 
 if (args.includes('--help') || args.includes('-h')) {
-  process.stdout.write('Usage: npm run secret:generate [-- --scheme=hmac-sha256|standard-webhooks]\n');
+  process.stdout.write('Usage: npm run secret:generate [-- --scheme=hmac-sha256|standard-webhooks | --key]\n');
+  process.exit(0);
+}
+if (args.includes('--key')) {
+  process.stdout.write(`${randomBytes(32).toString('hex')}\n`);
   process.exit(0);
 }
 const scheme = schemeFrom(args);

@@ -302,8 +302,8 @@ describe('hardening: nothing a receiver sends stops outgoing delivery (e2e)', ()
       const overflow = randomUUID();
       const dirty = randomUUID();
       await t.dataSource.query(
-        `INSERT INTO webhook_queue (id, event_type, priority, entity_type, entity_id, payload, target_url, status, max_attempts)
-          SELECT id, 'lead_scraped', 0, 'test', id::text, '{}'::jsonb, 'http://receiver.invalid/', 'cancelled', 3 FROM unnest($1::uuid[]) AS id`,
+        `INSERT INTO webhook_queue (id, event_id, event_type, priority, entity_type, entity_id, payload, target_url, status, max_attempts)
+          SELECT id, id, 'lead_scraped', 0, 'test', id::text, '{}'::jsonb, 'http://receiver.invalid/', 'cancelled', 3 FROM unnest($1::uuid[]) AS id`,
         [[...ids, overflow, dirty]],
       );
       const missing = randomUUID(); // no webhook_queue row: its history row breaks the foreign key
@@ -366,7 +366,7 @@ describe('hardening: nothing a receiver sends stops outgoing delivery (e2e)', ()
       // And the recorder still writes afterwards.
       const later = randomUUID();
       await t.dataSource.query(
-        `INSERT INTO webhook_queue (id, event_type, priority, entity_type, entity_id, payload, target_url, status, max_attempts) VALUES ($1, 'lead_scraped', 0, 'test', 'x', '{}', 'http://receiver.invalid/', 'cancelled', 3)`,
+        `INSERT INTO webhook_queue (id, event_id, event_type, priority, entity_type, entity_id, payload, target_url, status, max_attempts) VALUES ($1, $1, 'lead_scraped', 0, 'test', 'x', '{}', 'http://receiver.invalid/', 'cancelled', 3)`,
         [later],
       );
       await recorder.record(record(later));

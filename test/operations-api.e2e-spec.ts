@@ -374,8 +374,8 @@ describe('operations admin API (e2e, real Postgres and Redis)', () => {
     async function seed(label: string, status: string, ageDays: number): Promise<string> {
       const id = randomUUID();
       await t.dataSource.query(
-        `INSERT INTO webhook_queue (id, event_type, priority, entity_type, entity_id, payload, target_url, status, attempts, max_attempts, created_at, updated_at)
-          VALUES ($1, 'lead_scraped', 0, 'test', $2, '{}', 'http://127.0.0.1:9/x', $3, 1, 3, now() - make_interval(days => $4), now() - make_interval(days => $4))`,
+        `INSERT INTO webhook_queue (id, event_id, event_type, priority, entity_type, entity_id, payload, target_url, status, attempts, max_attempts, created_at, updated_at)
+          VALUES ($1, $1, 'lead_scraped', 0, 'test', $2, '{}', 'http://127.0.0.1:9/x', $3, 1, 3, now() - make_interval(days => $4), now() - make_interval(days => $4))`,
         [id, label, status, ageDays],
       );
       await t.dataSource.query(

@@ -7,7 +7,7 @@ import type { WorkflowErrorData } from '../events/payloads';
 import { TriggerService } from '../triggers/trigger.service';
 import { ALERT_SOURCE, isAlertPayload } from './alert-target';
 
-export type AlertKind = 'delivery_failed' | 'circuit_open';
+export type AlertKind = 'delivery_failed' | 'circuit_open' | 'subscription_disabled';
 
 export interface FailedDelivery {
   id: string;
@@ -82,6 +82,17 @@ export class AlertService {
         dedup_window_ms: this.config.alerts.dedupWindowMs,
       },
     );
+  }
+
+  /** A subscription was disabled because its deliveries did nothing but fail for SUBSCRIPTION_DISABLE_AFTER_HOURS. */
+  async subscriptionDisabled(subscription: { id: string; name: string; url: string | null; reason: string }): Promise<void> {
+    await this.raise(`Subscription "${subscription.name}" was disabled: ${subscription.reason}`.slice(0, 1000), {
+      kind: 'subscription_disabled',
+      target_url: subscription.url ?? '',
+      subscription_id: subscription.id,
+      subscription: subscription.name,
+      dedup_window_ms: this.config.alerts.dedupWindowMs,
+    });
   }
 
   private async raise(message: string, alert: AlertDetails): Promise<void> {

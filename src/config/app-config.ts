@@ -95,6 +95,16 @@ export interface AppConfig {
     /** Worker role only: serve /metrics on this port (0 = off). */
     workerPort: number;
   };
+  subscriptions: {
+    /** The AES-256-GCM key of subscription secrets at rest (32 bytes). */
+    encryptionKey: Buffer;
+    /** True when SECRETS_ENCRYPTION_KEY is unset and the development key is in use (never in production). */
+    usingDevelopmentKey: boolean;
+    /** After a rotation, requests carry both signatures for this long. */
+    rotationGraceMs: number;
+    /** A subscription that did nothing but fail for this long is disabled (0 = never). */
+    disableAfterMs: number;
+  };
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');

@@ -243,7 +243,32 @@ export class EnvironmentVariables {
   @Transform(toInt)
   @IsIntBetween(0, 65535)
   WORKER_METRICS_PORT = 0;
+
+  // ---- subscriptions (several endpoints per event): docs/events.md ----
+
+  /** 32 bytes as 64 hex characters or base64: encrypts subscription secrets at rest (AES-256-GCM). Required in production. */
+  @IsOptional()
+  @IsString()
+  SECRETS_ENCRYPTION_KEY?: string;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsIntBetween(0, 8760)
+  SECRET_ROTATION_GRACE_HOURS = 24;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsIntBetween(0, 87600)
+  SUBSCRIPTION_DISABLE_AFTER_HOURS = 120;
 }
 
 /** Variables whose values must never be echoed back in an error line. */
-export const SECRET_VARIABLES = new Set(['WEBHOOK_SECRET', 'N8N_JWT_SECRET', 'ADMIN_TOKEN', 'ADMIN_PASSWORD', 'DATABASE_URL', 'REDIS_URL']);
+export const SECRET_VARIABLES = new Set([
+  'WEBHOOK_SECRET',
+  'N8N_JWT_SECRET',
+  'ADMIN_TOKEN',
+  'ADMIN_PASSWORD',
+  'DATABASE_URL',
+  'REDIS_URL',
+  'SECRETS_ENCRYPTION_KEY',
+]);

@@ -12,7 +12,13 @@ const STRONG_SECRET_2 = 'Zr8Lq3Vn6Xc1Bm4Wt7Ys0Hd2Jf5Kg9Pa3Ue6Io8R';
 const ADMIN = 'adm1n-t0ken-9f8e7d6c5b4a3f2e1d0c';
 
 /** A production environment that loads; each production test breaks one thing in it. */
-const PRODUCTION: Env = { NODE_ENV: 'production', WEBHOOK_SECRET: STRONG_SECRET, ADMIN_TOKEN: ADMIN };
+const ENCRYPTION_KEY = '5f0c2a9e81d34b7aa6c1e0f94d27b35c8e61f0a2d9c47b13e85a6f2c0d9b14e7';
+const PRODUCTION: Env = {
+  NODE_ENV: 'production',
+  WEBHOOK_SECRET: STRONG_SECRET,
+  ADMIN_TOKEN: ADMIN,
+  SECRETS_ENCRYPTION_KEY: ENCRYPTION_KEY,
+};
 
 /** Runs `loadConfig` expecting a refusal and returns its problem lines. */
 function problemsOf(env: Env): string[] {
@@ -77,6 +83,12 @@ describe('loadConfig', () => {
         rateLimits: { outgoingPerSecond: 0, incomingPerMinute: 600 },
         alerts: { webhookUrl: undefined, dedupWindowMs: 900000 },
         metrics: { workerPort: 0 },
+        subscriptions: {
+          encryptionKey: Buffer.alloc(32, 0x5e),
+          usingDevelopmentKey: true,
+          rotationGraceMs: 24 * 3600_000,
+          disableAfterMs: 120 * 3600_000,
+        },
       });
     });
 
@@ -319,6 +331,7 @@ describe('loadConfig', () => {
         'WEBHOOK_SECRET',
         'ADMIN_TOKEN',
         'WEBHOOK_TEST_ENDPOINT_ENABLED',
+        'SECRETS_ENCRYPTION_KEY',
       ]);
       expect(problems.join('\n')).not.toContain('changeme');
     });
@@ -435,6 +448,7 @@ describe('loadConfig', () => {
             ADMIN_TOKEN: startLocalAdminToken(),
             ADMIN_USER: 'admin',
             ADMIN_PASSWORD: startLocalAdminPassword(),
+            SECRETS_ENCRYPTION_KEY: run('--key'),
           };
           expect(loadConfig(env).webhook.secrets).toEqual([secret]);
         }
@@ -461,12 +475,41 @@ describe('loadConfig', () => {
       });
     });
   });
+  describe('subscriptions', () => {
+    it('reads SECRETS_ENCRYPTION_KEY as 64 hex characters or base64 of 32 bytes, and the subscription durations', () => {
+      const key = randomBytes(32);
+      const hex = loadConfig({
+        SECRETS_ENCRYPTION_KEY: key.toString('hex'),
+        SECRET_ROTATION_GRACE_HOURS: '2',
+        SUBSCRIPTION_DISABLE_AFTER_HOURS: '0',
+      });
+      expect(hex.subscriptions).toEqual({ encryptionKey: key, usingDevelopmentKey: false, rotationGraceMs: 7_200_000, disableAfterMs: 0 });
+      expect(loadConfig({ SECRETS_ENCRYPTION_KEY: key.toString('base64') }).subscriptions.encryptionKey).toEqual(key);
+      expect(loadConfig({ SECRETS_ENCRYPTION_KEY: key.toString('base64url') }).subscriptions.encryptionKey).toEqual(key);
+    });
+
+    it('refuses a key that is not 32 bytes without echoing it', () => {
+      for (const bad of ['abc', 'ab'.repeat(31), randomBytes(16).toString('base64'), 'z'.repeat(64)]) {
+        const line = expectSingleProblem({ SECRETS_ENCRYPTION_KEY: bad }, 'SECRETS_ENCRYPTION_KEY', [bad]);
+        expect(line).toMatch(/must be 32 bytes/);
+      }
+    });
+
+    it('production refuses to start without a key', () => {
+      expect(expectSingleProblem({ ...PRODUCTION, SECRETS_ENCRYPTION_KEY: undefined }, 'SECRETS_ENCRYPTION_KEY')).toMatch(
+        /required in production/,
+      );
+      expect(loadConfig(PRODUCTION).subscriptions.usingDevelopmentKey).toBe(false);
+    });
+  });
+
   describe('http limits (hardening)', () => {
     const production = (env: Env = {}) =>
       loadConfig({
         NODE_ENV: 'production',
         WEBHOOK_SECRET: randomBytes(32).toString('hex'),
         ADMIN_TOKEN: randomBytes(24).toString('hex'),
+        SECRETS_ENCRYPTION_KEY: ENCRYPTION_KEY,
         ...env,
       });
 

@@ -60,6 +60,13 @@ export function loadConfig(env: Env): AppConfig {
   if (scheme === 'standard-webhooks' && !usingDevelopmentSecret && secrets.some((s) => !STANDARD_WEBHOOKS_SECRET.test(s)))
     problems.push('WEBHOOK_SECRET: the standard-webhooks scheme needs secrets of the form whsec_<base64>');
 
+  const encryptionKey = parseEncryptionKey(vars.SECRETS_ENCRYPTION_KEY);
+  if (vars.SECRETS_ENCRYPTION_KEY !== undefined && !encryptionKey)
+    problems.push(
+      'SECRETS_ENCRYPTION_KEY: must be 32 bytes, as 64 hex characters or base64 (generate one with `npm run secret:generate -- --key`)',
+    );
+  const usingDevelopmentKey = vars.SECRETS_ENCRYPTION_KEY === undefined && nodeEnv !== 'production';
+
   if (nodeEnv === 'production') problems.push(...productionProblems(secrets, scheme, vars));
 
   if (problems.length) throw new ConfigValidationError(problems);
@@ -116,7 +123,25 @@ export function loadConfig(env: Env): AppConfig {
     rateLimits: { outgoingPerSecond: vars.WEBHOOK_RATE_LIMIT_PER_SECOND, incomingPerMinute: vars.INCOMING_RATE_LIMIT_PER_MINUTE },
     alerts: { webhookUrl: vars.ALERT_WEBHOOK_URL, dedupWindowMs: vars.ALERT_DEDUP_WINDOW_MS },
     metrics: { workerPort: vars.WORKER_METRICS_PORT },
+    subscriptions: {
+      encryptionKey: encryptionKey ?? DEVELOPMENT_ENCRYPTION_KEY,
+      usingDevelopmentKey,
+      rotationGraceMs: vars.SECRET_ROTATION_GRACE_HOURS * 3600_000,
+      disableAfterMs: vars.SUBSCRIPTION_DISABLE_AFTER_HOURS * 3600_000,
+    },
   };
+}
+
+/** Used only outside production when SECRETS_ENCRYPTION_KEY is unset; production refuses to start without a key. */
+const DEVELOPMENT_ENCRYPTION_KEY = Buffer.alloc(32, 0x5e);
+
+/** 32 bytes from 64 hex characters or base64 (standard or url-safe); undefined when unset or not 32 bytes. */
+function parseEncryptionKey(value: string | undefined): Buffer | undefined {
+  if (value === undefined) return undefined;
+  if (/^[0-9a-fA-F]{64}$/.test(value)) return Buffer.from(value, 'hex');
+  if (!/^[A-Za-z0-9+/_-]{43}={0,1}$/.test(value)) return undefined;
+  const bytes = Buffer.from(value, 'base64');
+  return bytes.length === 32 ? bytes : undefined;
 }
 
 function productionProblems(secrets: string[], scheme: SignatureScheme, vars: EnvironmentVariables): string[] {
@@ -147,6 +172,8 @@ function productionProblems(secrets: string[], scheme: SignatureScheme, vars: En
     }
   }
   if (vars.WEBHOOK_TEST_ENDPOINT_ENABLED) problems.push('WEBHOOK_TEST_ENDPOINT_ENABLED: the test endpoint must stay off in production');
+  if (vars.SECRETS_ENCRYPTION_KEY === undefined)
+    problems.push('SECRETS_ENCRYPTION_KEY: required in production (it encrypts subscription secrets; `npm run secret:generate -- --key`)');
   return problems;
 }
 

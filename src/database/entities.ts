@@ -6,6 +6,7 @@ import { Lead } from '../domain/leads/lead.entity';
 import { Video } from '../domain/videos/video.entity';
 import { WorkflowExecution } from '../domain/workflow-executions/workflow-execution.entity';
 import { OutboxEvent } from '../outbox/outbox-event.entity';
+import { Subscription } from '../subscriptions/subscription.entity';
 import { ProcessedCallback } from '../webhook-responses/processed-callback.entity';
 import { WorkflowErrorReport } from '../webhook-responses/workflow-error-report.entity';
 
@@ -16,6 +17,7 @@ export const ENTITIES = [
   OutreachEmail,
   WorkflowExecution,
   OutboxEvent,
+  Subscription,
   RetryHistory,
   WebhookLog,
   ProcessedCallback,

@@ -9,10 +9,13 @@ import { sanitizeJson, sanitizeNullableText, sanitizeText, TEXT_LIMITS } from '.
 import { isDatabaseUnavailable } from '../database/postgres-errors';
 import { DeliveryRepository } from '../outbox/delivery.repository';
 import type { AttemptStatus } from '../outbox/delivery-transitions';
+import { SubscriptionHealthService } from './subscription-health.service';
 
 /** Everything one delivery attempt leaves behind: the outbox row's new state, a history row and a log row. */
 export interface AttemptRecord {
   id: string;
+  /** The subscription the delivery belongs to (its failure streak is kept up to date). */
+  subscriptionId?: string;
   attempt: number;
   status: AttemptStatus;
   statusCode: number | null;
@@ -69,10 +72,12 @@ export class DeliveryRecorderService implements OnModuleDestroy, BeforeApplicati
     private readonly deliveries: DeliveryRepository,
     private readonly history: RetryHistoryRepository,
     private readonly logs: WebhookLogRepository,
+    private readonly health: SubscriptionHealthService,
   ) {
     this.batcher = new MicroBatcher<AttemptRecord, void>(
       async (records) => {
         await this.dataSource.transaction((manager) => this.writeAttempts(manager, records));
+        this.health.afterCommit(records);
         return records.map(() => undefined);
       },
       {
@@ -132,6 +137,7 @@ export class DeliveryRecorderService implements OnModuleDestroy, BeforeApplicati
   /** The three multi-row statements of one batch, in one transaction: the rows' new state, the history, the audit log. */
   private async writeAttempts(manager: EntityManager, records: AttemptRecord[]): Promise<void> {
     await this.deliveries.recordAttempts(records, manager);
+    await this.health.note(records, manager);
     await this.history.insertMany(
       records.map((r) => ({
         deliveryId: r.id,

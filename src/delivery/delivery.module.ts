@@ -4,6 +4,7 @@ import { AuditModule } from '../audit/audit.module';
 import { CircuitBreakerModule } from '../circuit-breaker/circuit-breaker.module';
 import { MetricsModule } from '../metrics/metrics.module';
 import { OutboxModule } from '../outbox/outbox.module';
+import { QueueModule } from '../queue/queue.module';
 import { SecurityModule } from '../security/security.module';
 import { DeliveryClaimsService } from './delivery-claims.service';
 import { DeliveryRecorderService } from './delivery-recorder.service';
@@ -11,12 +12,22 @@ import { DeliveryProcessor } from './delivery.processor';
 import { DeliveryService } from './delivery.service';
 import { DeliveryWorker } from './delivery.worker';
 import { HttpSenderService } from './http-sender.service';
+import { ChainAdvancer } from './chain-advancer.service';
+import { SubscriptionHealthService } from './subscription-health.service';
 
-/** Signs and sends queued events to n8n: one attempt, from claim to record. Run by DeliveryWorkerModule. */
+/** Signs and sends queued deliveries to their subscriptions: one attempt, from claim to record. Run by DeliveryWorkerModule. */
 @Module({
-  imports: [OutboxModule, AuditModule, SecurityModule, CircuitBreakerModule, AlertingModule, MetricsModule],
-  providers: [DeliveryService, DeliveryClaimsService, DeliveryProcessor, HttpSenderService, DeliveryRecorderService],
-  exports: [DeliveryService, DeliveryRecorderService, DeliveryProcessor],
+  imports: [OutboxModule, QueueModule, AuditModule, SecurityModule, CircuitBreakerModule, AlertingModule, MetricsModule],
+  providers: [
+    DeliveryService,
+    DeliveryClaimsService,
+    DeliveryProcessor,
+    HttpSenderService,
+    DeliveryRecorderService,
+    ChainAdvancer,
+    SubscriptionHealthService,
+  ],
+  exports: [DeliveryService, DeliveryRecorderService, DeliveryProcessor, ChainAdvancer, HttpSenderService],
 })
 export class DeliveryModule {}
 

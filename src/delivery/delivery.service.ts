@@ -13,12 +13,20 @@ import { DeliveryClaimsService } from './delivery-claims.service';
 import { DeliveryRecorderService } from './delivery-recorder.service';
 import { RetryableDeliveryError } from './delivery.errors';
 import { HttpSenderService } from './http-sender.service';
+import { ChainAdvancer } from './chain-advancer.service';
+import { canLeave } from '../outbox/delivery-transitions';
+import { SecretCipher } from '../subscriptions/secret-cipher';
+import { signingSecrets } from '../subscriptions/signing-secrets';
 
 export type DeliveryOutcome = 'sent' | 'skipped' | 'disabled' | 'discarded';
 
 /** How long a job waits for its outbox row to become visible (a publish that raced its commit). */
 const MISSING_ROW_GRACE_MS = 60_000;
 const SIGNATURE_HEADERS = new Set(['x-webhook-signature-256', 'webhook-signature', 'authorization']);
+
+/** A blocked `per_entity` delivery looks at its predecessor again after this long, if nothing promoted it before. */
+const BLOCKED_RECHECK_MS = 30_000;
+const UNBLOCKED_RETRY_MS = 20;
 
 /** Held deliveries come back spread over up to this long after the circuit's wait, not all at once. */
 const HOLD_SPREAD_MS = 1000;
@@ -43,6 +51,8 @@ export class DeliveryService {
     private readonly circuit: CircuitBreakerService,
     private readonly metrics: MetricsService,
     private readonly alerts: AlertService,
+    private readonly chains: ChainAdvancer,
+    private readonly cipher: SecretCipher,
   ) {}
 
   async deliver(job: Job<DeliveryJobData>, token?: string): Promise<DeliveryOutcome> {
@@ -52,29 +62,50 @@ export class DeliveryService {
     const event = await this.claims.claim(id, attempt);
     if (!event) return this.handleUnclaimed(job, token);
 
-    const url = deliveryTarget(this.config, event.event_type, event.payload);
+    const sub = event.subscription;
     const body = JSON.stringify(event.payload);
-    const base = { id, attempt, eventType: event.event_type, entityType: event.entity_type, entityId: event.entity_id, requestBody: body };
-    if (!url) {
+    const base = {
+      id,
+      attempt,
+      subscriptionId: sub.id,
+      eventType: event.event_type,
+      entityType: event.entity_type,
+      entityId: event.entity_id,
+      requestBody: body,
+    };
+    const url = sub.built_in ? deliveryTarget(this.config, event.event_type, event.payload) : sub.url;
+    const stopped = sub.deleted
+      ? 'subscription deleted'
+      : !sub.enabled
+        ? 'subscription disabled'
+        : url
+          ? undefined
+          : `event type ${event.event_type} is switched off`;
+    if (stopped !== undefined || !url) {
       await this.recorder.record({
         ...base,
         status: 'cancelled',
         statusCode: null,
-        error: `event type ${event.event_type} is switched off`,
+        error: stopped ?? 'no target URL',
         durationMs: 0,
         scheduledDelayMs: null,
-        targetUrl: '',
+        targetUrl: url ?? '',
         requestHeaders: {},
         responseBody: null,
       });
+      this.metrics.recordAttempt(event.event_type, sub.name, 'cancelled', 0);
+      await this.chains.advance(id);
       return 'disabled';
     }
 
-    const admission = await this.circuit.admit(url);
-    if (!admission.allowed) return this.hold(job, token, event.event_type, admission.waitMs);
-    if (admission.probe) this.logger.log({ delivery_id: id, target: url }, 'Circuit half-open: this delivery probes the target');
+    // One circuit per subscription and URL: the built-in subscription's circuits are keyed by URL alone, as before subscriptions.
+    const circuit = sub.built_in ? url : `${url} (subscription ${sub.id})`;
+    const admission = await this.circuit.admit(circuit);
+    if (!admission.allowed) return this.hold(job, token, event.event_type, sub.name, admission.waitMs);
+    if (admission.probe) this.logger.log({ delivery_id: id, target: circuit }, 'Circuit half-open: this delivery probes the target');
 
-    const headers = await this.signer.sign(body, { id, event: event.event_type, attempt });
+    const keys = sub.built_in ? undefined : { ...signingSecrets(sub, this.cipher), headers: sub.headers };
+    const headers = await this.signer.sign(body, { id: event.event_id, event: event.event_type, attempt }, keys);
     const result = await this.http.post(url, headers, body);
     const record = {
       ...base,
@@ -85,29 +116,31 @@ export class DeliveryService {
       statusCode: result.status ?? null,
     };
     // Any answer not worth a retry (2xx, or a permanent 4xx) shows the target is up.
-    if (isTargetFailure(result)) await this.targetFailed(url);
-    else await this.circuit.recordSuccess(url);
+    if (isTargetFailure(result)) await this.targetFailed(circuit);
+    else await this.circuit.recordSuccess(circuit);
 
     const outcome = attemptOutcome(result, { attempt, maxAttempts, retryDelaysMs: this.config.webhook.retryDelaysMs });
     switch (outcome.status) {
       case 'sent':
         await this.recorder.record({ ...record, status: 'sent', error: null, scheduledDelayMs: null });
-        this.metrics.recordAttempt(event.event_type, 'sent', result.durationMs);
-        this.metrics.recordDeliveryEnd(event.event_type, 'sent', attempt);
+        this.metrics.recordAttempt(event.event_type, sub.name, 'sent', result.durationMs);
+        this.metrics.recordDeliveryEnd(event.event_type, sub.name, 'sent', attempt);
+        await this.chains.advance(id);
         return 'sent';
       case 'retrying':
         await this.recorder.record({ ...record, status: 'retrying', error: outcome.error, scheduledDelayMs: outcome.delayMs });
-        this.metrics.recordAttempt(event.event_type, 'retrying', result.durationMs);
+        this.metrics.recordAttempt(event.event_type, sub.name, 'retrying', result.durationMs);
         throw new RetryableDeliveryError(outcome.error, result.status, outcome.delayMs);
       case 'failed': {
         const { error } = outcome;
         await this.recorder.record({ ...record, status: 'failed', error, scheduledDelayMs: null });
-        this.metrics.recordAttempt(event.event_type, 'failed', result.durationMs);
-        this.metrics.recordDeliveryEnd(event.event_type, 'failed', attempt);
+        this.metrics.recordAttempt(event.event_type, sub.name, 'failed', result.durationMs);
+        this.metrics.recordDeliveryEnd(event.event_type, sub.name, 'failed', attempt);
         this.logger.warn(
-          { delivery_id: id, event: event.event_type, attempt, status: result.status, error },
+          { delivery_id: id, event: event.event_type, subscription: sub.name, attempt, status: result.status, error },
           'Webhook delivery failed for good',
         );
+        await this.chains.advance(id);
         await this.alerts.deliveryFailed({
           id,
           eventType: event.event_type,
@@ -133,19 +166,43 @@ export class DeliveryService {
    * nothing recorded in the history) and gives the job back to BullMQ, delayed until the circuit
    * lets a delivery through (`moveToDelayed` does not count an attempt).
    */
-  private async hold(job: Job<DeliveryJobData>, token: string | undefined, eventType: string, waitMs: number): Promise<never> {
+  private async hold(
+    job: Job<DeliveryJobData>,
+    token: string | undefined,
+    eventType: string,
+    subscription: string,
+    waitMs: number,
+  ): Promise<never> {
     const until = Date.now() + waitMs + Math.round(Math.random() * HOLD_SPREAD_MS);
     await this.deliveries.hold(job.data.id, job.attemptsMade, until);
-    this.metrics.recordAttempt(eventType, 'held', 0);
+    this.metrics.recordAttempt(eventType, subscription, 'held', 0);
     await job.moveToDelayed(until, token);
     throw new DelayedError();
   }
 
-  /** A job whose row is finished does nothing; one whose row is not visible yet waits a little. */
+  /**
+   * A job whose row is finished does nothing; one whose row is not visible yet waits a little. A
+   * `per_entity` delivery behind an unfinished one of its entity waits in the delayed set until
+   * its predecessor finishes (ChainAdvancer promotes it then; BLOCKED_RECHECK_MS is the fallback).
+   */
   private async handleUnclaimed(job: Job<DeliveryJobData>, token?: string): Promise<DeliveryOutcome> {
-    if (await this.deliveries.statusOf(job.data.id)) return 'skipped';
-    if (Date.now() - job.timestamp > MISSING_ROW_GRACE_MS) return 'discarded';
-    await job.moveToDelayed(Date.now() + 1000, token);
+    const { id } = job.data;
+    const state = await this.deliveries.claimState(id);
+    if (!state) {
+      if (Date.now() - job.timestamp > MISSING_ROW_GRACE_MS) return 'discarded';
+      await job.moveToDelayed(Date.now() + 1000, token);
+      throw new DelayedError();
+    }
+    if (!canLeave('claim', state.status)) return 'skipped';
+    if (!state.blocked) {
+      // Its predecessor finished between the claim and now: straight back to the queue.
+      await job.moveToDelayed(Date.now() + UNBLOCKED_RETRY_MS, token);
+      throw new DelayedError();
+    }
+    await job.moveToDelayed(Date.now() + BLOCKED_RECHECK_MS, token);
+    // The predecessor may have finished before this job reached the delayed set, when nobody could promote it.
+    const now = await this.deliveries.claimState(id);
+    if (now && !now.blocked && canLeave('claim', now.status)) await this.chains.promote(id);
     throw new DelayedError();
   }
 }

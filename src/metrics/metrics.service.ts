@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 
 /** How an outgoing attempt ended (`held` = not sent: the target's circuit is open). */
-export type AttemptOutcome = 'sent' | 'retrying' | 'failed' | 'held';
+export type AttemptOutcome = 'sent' | 'retrying' | 'failed' | 'held' | 'cancelled';
 
 /**
  * How an incoming n8n callback ended, in the callbacks metric and in its `webhook_logs` row:
@@ -24,15 +24,15 @@ export class MetricsService {
 
   private readonly deliveries = new Counter({
     name: 'bridge_webhook_deliveries_total',
-    help: 'Outgoing delivery attempts by event type and outcome (sent, retrying, failed, held)',
-    labelNames: ['event', 'outcome'] as const,
+    help: 'Outgoing delivery attempts by event type, subscription and outcome (sent, retrying, failed, held, cancelled)',
+    labelNames: ['event', 'subscription', 'outcome'] as const,
     registers: [this.registry],
   });
 
   private readonly duration = new Histogram({
     name: 'bridge_webhook_delivery_duration_seconds',
     help: 'Duration of outgoing delivery attempts (request sent to answer or timeout)',
-    labelNames: ['event', 'outcome'] as const,
+    labelNames: ['event', 'subscription', 'outcome'] as const,
     buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     registers: [this.registry],
   });
@@ -40,7 +40,7 @@ export class MetricsService {
   private readonly attempts = new Histogram({
     name: 'bridge_webhook_delivery_attempts',
     help: 'Attempts a delivery took, observed when it ends (sent or failed for good)',
-    labelNames: ['event', 'outcome'] as const,
+    labelNames: ['event', 'subscription', 'outcome'] as const,
     buckets: [1, 2, 3, 4, 5, 6, 8, 10, 15, 21],
     registers: [this.registry],
   });
@@ -63,15 +63,15 @@ export class MetricsService {
     collectDefaultMetrics({ register: this.registry });
   }
 
-  /** One outgoing attempt (or one delivery held back by an open circuit, with durationMs 0). */
-  recordAttempt(event: string, outcome: AttemptOutcome, durationMs: number): void {
-    this.deliveries.inc({ event, outcome });
-    if (outcome !== 'held') this.duration.observe({ event, outcome }, durationMs / 1000);
+  /** One outgoing attempt (or one delivery held back by an open circuit, with durationMs 0), labelled by the subscription's name. */
+  recordAttempt(event: string, subscription: string, outcome: AttemptOutcome, durationMs: number): void {
+    this.deliveries.inc({ event, subscription, outcome });
+    if (outcome !== 'held' && outcome !== 'cancelled') this.duration.observe({ event, subscription, outcome }, durationMs / 1000);
   }
 
   /** A delivery ended for good: how many attempts it took. */
-  recordDeliveryEnd(event: string, outcome: 'sent' | 'failed', attempts: number): void {
-    this.attempts.observe({ event, outcome }, attempts);
+  recordDeliveryEnd(event: string, subscription: string, outcome: 'sent' | 'failed', attempts: number): void {
+    this.attempts.observe({ event, subscription, outcome }, attempts);
   }
 
   /** For the incoming callback controllers: `recordCallback('demo-status', 'accepted')`. */

@@ -28,8 +28,8 @@ describe('delivery transitions', () => {
     for (const status of [...TRANSITIONS[name].from, ...TRANSITIONS[name].to]) expect(DELIVERY_STATUSES).toContain(status);
   });
 
-  it('creates rows only as pending, and deletes only finished rows', () => {
-    expect(TRANSITIONS.record).toEqual({ from: [], to: ['pending'] });
+  it('creates rows only as pending (cancelled for a disabled subscription), and deletes only finished rows', () => {
+    expect(TRANSITIONS.record).toEqual({ from: [], to: ['pending', 'cancelled'] });
     expect(TRANSITIONS.cleanUp.to).toEqual([]);
     expect([...TRANSITIONS.cleanUp.from].sort()).toEqual([...FINISHED].sort());
   });

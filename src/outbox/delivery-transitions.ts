@@ -6,7 +6,7 @@ import { DELIVERY_STATUSES, DeliveryStatus } from './outbox-event.entity';
  * status is in the transition's `from` set (built from this table), so a transition that is not
  * allowed does not happen, whatever runs concurrently.
  *
- *   record → pending ─publish→ queued ─claim→ sending ─recordAttempt→ sent | retrying | failed | cancelled
+ *   record → pending (cancelled for a disabled subscription) ─publish→ queued ─claim→ sending ─recordAttempt→ sent | retrying | failed | cancelled
  *   claim also takes pending and retrying rows, and sending ones (a stalled job run again);
  *   hold: sending → queued | retrying          cancel: pending | queued | retrying → cancelled
  *   retry, replay: finished → queued           requeueLost (relay): queued | retrying | sending → queued
@@ -26,13 +26,16 @@ export interface Transition {
 }
 
 export const TRANSITIONS = {
-  /** The outbox writes the row in the transaction that raised the event. */
-  record: { from: [], to: ['pending'] },
+  /** The outbox writes the row in the transaction that raised the event (`cancelled` for a disabled subscription). */
+  record: { from: [], to: ['pending', 'cancelled'] },
   /** After commit (or by the relay), the job is in the queue. */
   publish: { from: ['pending'], to: ['queued'] },
   /** The relay found no job for a row the database says is in the queue (Redis lost it). */
   requeueLost: { from: ['queued', 'retrying', 'sending'], to: ['queued'] },
-  /** A worker takes the row for an attempt; `sending` again when a stalled job is re-run. Never a finished row. */
+  /**
+   * A worker takes the row for an attempt; `sending` again when a stalled job is re-run. Never a
+   * finished row, nor a `per_entity` delivery whose predecessor is not finished.
+   */
   claim: { from: IN_QUEUE, to: ['sending'] },
   /** The target's circuit is open: the row goes back to how it was before the claim, no attempt spent. */
   hold: { from: ['sending'], to: ['queued', 'retrying'] },

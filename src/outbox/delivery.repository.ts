@@ -5,21 +5,71 @@ import { returnedRows } from '../database/raw-query';
 import type { EventType } from '../events/event-catalog';
 import type { QueueableEvent } from '../queue/webhook-queue.service';
 import { andFrom, AttemptStatus, fromStatuses, HeldStatus, IN_QUEUE, statusCondition, toStatus } from './delivery-transitions';
-import type { DeliveryStatus, OutboxEvent } from './outbox-event.entity';
+import type { DeliveryStatus } from './outbox-event.entity';
 
-/** A row to record: what the outbox knows when the event is raised. */
-export type NewDelivery = Pick<
-  OutboxEvent,
-  'id' | 'eventType' | 'priority' | 'entityType' | 'entityId' | 'payload' | 'targetUrl' | 'maxAttempts' | 'createdAt'
->;
+/** An event to record: its envelope and what every delivery of it shares. */
+export interface NewEvent {
+  id: string;
+  eventType: EventType;
+  priority: number;
+  entityType: string;
+  entityId: string;
+  payload: Record<string, unknown>;
+  maxAttempts: number;
+  createdAt: Date;
+}
 
-/** What a worker needs to send a claimed event. */
+/** One delivery the fan-out created (one per matching subscription). */
+export interface RecordedDelivery extends QueueableEvent {
+  eventId: string;
+  subscriptionId: string;
+  status: DeliveryStatus;
+}
+
+/** What a worker needs to send a claimed delivery: the event, and its subscription as stored (secrets encrypted). */
 export interface ClaimedDelivery {
   id: string;
+  event_id: string;
   event_type: EventType;
   entity_type: string;
   entity_id: string;
   payload: Record<string, unknown>;
+  subscription: ClaimedSubscription;
+}
+
+export interface ClaimedSubscription {
+  id: string;
+  name: string;
+  built_in: boolean;
+  /** The URL resolved for this event when the delivery was recorded (the template with `{event}` filled in). */
+  url: string;
+  headers: Record<string, string>;
+  enabled: boolean;
+  deleted: boolean;
+  secret_enc: string | null;
+  previous_secret_enc: string | null;
+  previous_secret_expires_at: Date | null;
+}
+
+/** Why a delivery was not claimed. */
+export interface ClaimState {
+  status: DeliveryStatus;
+  /** A `per_entity` delivery whose predecessor (same subscription and entity) is not finished yet. */
+  blocked: boolean;
+}
+
+/** Deliveries of `per_entity` subscriptions waiting for an earlier one of their entity. */
+export interface BlockedChains {
+  deliveries: number;
+  entities: number;
+  oldest: {
+    subscription_id: string;
+    entity_type: string;
+    entity_id: string;
+    delivery_id: string;
+    blocked_by: string;
+    created_at: Date;
+  } | null;
 }
 
 export interface ClaimRequest {
@@ -39,9 +89,11 @@ export interface AttemptUpdate {
   targetUrl: string;
 }
 
-/** One event as the operations API lists it (no payload); `cursor_at` keeps created_at's microseconds. */
+/** One delivery as the operations API lists it (no payload); `cursor_at` keeps created_at's microseconds. */
 export interface DeliveryRow {
   id: string;
+  event_id: string;
+  subscription_id: string;
   event: EventType;
   priority: number;
   status: DeliveryStatus;
@@ -63,8 +115,11 @@ export interface DeliveryRow {
 /** Filters of the operations API (list and replay), combined with AND. */
 export interface DeliveryFilter {
   status?: DeliveryStatus;
+  /** Any of these statuses (with `status`, both apply). */
+  statuses?: readonly DeliveryStatus[];
   event?: string;
   entityId?: string;
+  subscriptionId?: string;
   /** Created at or after (a timestamp Postgres reads). */
   since?: string;
   /** Created before. */
@@ -91,7 +146,7 @@ export interface DeletedDeliveries {
   failedIds: string[];
 }
 
-const ROW_COLUMNS = `id, event_type AS event, priority, status, entity_type, entity_id, target_url, attempts, max_attempts,
+const ROW_COLUMNS = `id, event_id, subscription_id, event_type AS event, priority, status, entity_type, entity_id, target_url, attempts, max_attempts,
   last_status_code, last_error, next_retry_at, published_at, sent_at, created_at, updated_at, created_at::text AS cursor_at`;
 const QUEUEABLE_COLUMNS = `id, event_type AS "eventType", priority`;
 
@@ -107,15 +162,30 @@ export class DeliveryRepository {
 
   // ── the pipeline ──────────────────────────────────────────────────────────────────────────
 
-  /** `record`: new rows, `pending`, in one multi-row INSERT (cheaper than TypeORM's insert builder on the hot path). */
-  async insertPending(rows: NewDelivery[], manager: EntityManager = this.dataSource.manager): Promise<void> {
-    const col = <T>(f: (r: NewDelivery) => T) => rows.map(f);
-    const status = toStatus('record', 'pending');
-    await manager.query(
-      `INSERT INTO webhook_queue (id, event_type, priority, entity_type, entity_id, payload, target_url, status, attempts, max_attempts, created_at, updated_at)
-        SELECT v.id, v.event_type, v.priority, v.entity_type, v.entity_id, v.payload, v.target_url, '${status}', 0, v.max_attempts, v.created_at, v.created_at
-        FROM unnest($1::uuid[], $2::text[], $3::smallint[], $4::text[], $5::text[], $6::jsonb[], $7::text[], $8::int[], $9::timestamptz[])
-          AS v(id, event_type, priority, entity_type, entity_id, payload, target_url, max_attempts, created_at)`,
+  /**
+   * `record`: the fan-out. One statement inserts a delivery per event and matching live
+   * subscription (`event_types` holds the type, or `*`): `pending`, or `cancelled` for a disabled
+   * subscription. The built-in subscription's delivery has id = event id (as before subscriptions
+   * existed); the URL is the subscription's template with `{event}` filled in (or the built-in
+   * one's per-event override). Then the deliveries of `per_entity` subscriptions are chained.
+   */
+  async recordEvents(events: NewEvent[], manager: EntityManager = this.dataSource.manager): Promise<RecordedDelivery[]> {
+    const col = <T>(f: (r: NewEvent) => T) => events.map(f);
+    const rows = await manager.query<(RecordedDelivery & { perEntity: boolean; entityType: string; entityId: string })[]>(
+      `WITH d AS (
+        INSERT INTO webhook_queue (id, event_id, subscription_id, event_type, priority, entity_type, entity_id, payload, target_url,
+            status, attempts, max_attempts, last_error, created_at, updated_at)
+          SELECT CASE WHEN s.built_in THEN v.id ELSE gen_random_uuid() END, v.id, s.id, v.event_type, v.priority, v.entity_type, v.entity_id,
+            v.payload, COALESCE(s.url_overrides ->> v.event_type, replace(s.url, '{event}', replace(v.event_type, '_', '-'))),
+            CASE WHEN s.enabled THEN '${toStatus('record', 'pending')}' ELSE '${toStatus('record', 'cancelled')}' END::delivery_status,
+            0, v.max_attempts, CASE WHEN s.enabled THEN NULL ELSE 'subscription disabled' END, v.created_at, v.created_at
+          FROM unnest($1::uuid[], $2::text[], $3::smallint[], $4::text[], $5::text[], $6::jsonb[], $7::int[], $8::timestamptz[])
+            AS v(id, event_type, priority, entity_type, entity_id, payload, max_attempts, created_at)
+          JOIN webhook_subscriptions s ON s.deleted_at IS NULL AND (s.event_types = '{*}' OR v.event_type = ANY (s.event_types))
+          RETURNING id, event_id, subscription_id, event_type, priority, status, entity_type, entity_id)
+      SELECT d.id, d.event_id AS "eventId", d.subscription_id AS "subscriptionId", d.event_type AS "eventType", d.priority, d.status,
+        d.entity_type AS "entityType", d.entity_id AS "entityId", s.ordering = 'per_entity' AS "perEntity"
+        FROM d JOIN webhook_subscriptions s ON s.id = d.subscription_id`,
       [
         col((r) => r.id),
         col((r) => r.eventType),
@@ -123,9 +193,68 @@ export class DeliveryRepository {
         col((r) => r.entityType),
         col((r) => r.entityId),
         col((r) => JSON.stringify(r.payload)),
-        col((r) => r.targetUrl),
         col((r) => r.maxAttempts),
         col((r) => r.createdAt.toISOString()),
+      ],
+    );
+    const order = new Map(events.map((e, i) => [e.id, i]));
+    const chained = rows.filter((r) => r.perEntity).sort((a, b) => (order.get(a.eventId) ?? 0) - (order.get(b.eventId) ?? 0));
+    if (chained.length) await this.chain(chained, manager);
+    return rows.map(({ id, eventId, subscriptionId, eventType, priority, status }) => ({
+      id,
+      eventId,
+      subscriptionId,
+      eventType,
+      priority,
+      status,
+    }));
+  }
+
+  /**
+   * Links each new delivery of a `per_entity` subscription to the one recorded before it for the
+   * same entity (`after_id`), in recording order. The chain's tail lives in
+   * `webhook_delivery_chains`; its upsert locks the chain's row until this transaction ends, so
+   * two transactions raising events for one entity are chained in the order they commit.
+   */
+  private async chain(
+    deliveries: { id: string; subscriptionId: string; entityType: string; entityId: string }[],
+    manager: EntityManager,
+  ): Promise<void> {
+    const chains = new Map<string, { subscriptionId: string; entityType: string; entityId: string; first: string; last: string }>();
+    const links: { id: string; after: string }[] = [];
+    for (const d of deliveries) {
+      const key = JSON.stringify([d.subscriptionId, d.entityType, d.entityId]);
+      const chain = chains.get(key);
+      if (chain) {
+        links.push({ id: d.id, after: chain.last });
+        chain.last = d.id;
+      } else chains.set(key, { subscriptionId: d.subscriptionId, entityType: d.entityType, entityId: d.entityId, first: d.id, last: d.id });
+    }
+    // Locks are taken in key order, so two transactions touching the same chains cannot deadlock on them.
+    const list = [...chains.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, c]) => c);
+    const col = <T>(f: (c: (typeof list)[number]) => T) => list.map(f);
+    await manager.query(
+      `WITH up AS (
+        INSERT INTO webhook_delivery_chains AS c (subscription_id, entity_type, entity_id, tail_id, prev_tail_id, updated_at)
+          SELECT * , now() FROM unnest($1::uuid[], $2::text[], $3::text[], $4::uuid[], $5::uuid[])
+          ON CONFLICT (subscription_id, entity_type, entity_id)
+            DO UPDATE SET prev_tail_id = c.tail_id, tail_id = excluded.tail_id, updated_at = now()
+          RETURNING prev_tail_id, subscription_id, entity_type, entity_id),
+      links AS (
+        SELECT i.first_id AS id, up.prev_tail_id AS after_id
+          FROM unnest($1::uuid[], $2::text[], $3::text[], $6::uuid[]) AS i(subscription_id, entity_type, entity_id, first_id)
+          JOIN up USING (subscription_id, entity_type, entity_id) WHERE up.prev_tail_id IS NOT NULL
+        UNION ALL SELECT * FROM unnest($7::uuid[], $8::uuid[]))
+      UPDATE webhook_queue q SET after_id = links.after_id FROM links WHERE q.id = links.id`,
+      [
+        col((c) => c.subscriptionId),
+        col((c) => c.entityType),
+        col((c) => c.entityId),
+        col((c) => c.last),
+        col(() => null),
+        col((c) => c.first),
+        links.map((l) => l.id),
+        links.map((l) => l.after),
       ],
     );
   }
@@ -167,16 +296,69 @@ export class DeliveryRepository {
     );
   }
 
-  /** `claim`: rows to send now, in one UPDATE … RETURNING; a finished (or not yet visible) row is not returned. */
+  /**
+   * `claim`: rows to send now, in one UPDATE … RETURNING, with their subscription. Not returned:
+   * a finished row, a row not visible yet, and a `per_entity` delivery whose predecessor is not
+   * finished (see claimState).
+   */
   async claim(requests: ClaimRequest[]): Promise<ClaimedDelivery[]> {
     const result: unknown = await this.dataSource.query(
       `UPDATE webhook_queue q SET status = '${toStatus('claim', 'sending')}', attempts = GREATEST(q.attempts, v.attempt), updated_at = now()
-        FROM unnest($1::uuid[], $2::int[]) AS v(id, attempt)
-        WHERE q.id = v.id${andFrom('claim', 'q.status')}
-        RETURNING q.id, q.event_type, q.entity_type, q.entity_id, q.payload`,
+        FROM unnest($1::uuid[], $2::int[]) AS v(id, attempt), webhook_subscriptions s
+        WHERE q.id = v.id AND s.id = q.subscription_id${andFrom('claim', 'q.status')} AND ${UNBLOCKED}
+        RETURNING q.id, q.event_id, q.event_type, q.entity_type, q.entity_id, q.payload, json_build_object(
+          'id', s.id, 'name', s.name, 'built_in', s.built_in, 'url', q.target_url, 'headers', s.headers, 'enabled', s.enabled,
+          'deleted', s.deleted_at IS NOT NULL, 'secret_enc', s.secret_enc, 'previous_secret_enc', s.previous_secret_enc,
+          'previous_secret_expires_at', s.previous_secret_expires_at) AS subscription`,
       [requests.map((r) => r.id), requests.map((r) => r.attempt)],
     );
     return returnedRows<ClaimedDelivery>(result);
+  }
+
+  /** The status of a row `claim` did not return, and whether an unfinished predecessor holds it back. */
+  async claimState(id: string): Promise<ClaimState | undefined> {
+    const [row] = await this.dataSource.query<ClaimState[]>(
+      `SELECT q.status, NOT ${UNBLOCKED} AS blocked FROM webhook_queue q WHERE q.id = $1`,
+      [id],
+    );
+    return row;
+  }
+
+  /** The unfinished deliveries that wait for these (now finished) ones: the next of each chain. */
+  async successorsOf(ids: string[]): Promise<string[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.dataSource.query<{ id: string }[]>(
+      `SELECT id FROM webhook_queue WHERE after_id = ANY($1::uuid[]) AND ${statusCondition('status', IN_QUEUE)}`,
+      [ids],
+    );
+    return rows.map((r) => r.id);
+  }
+
+  /** Chains held back by an unfinished head: how many deliveries and entities, and the oldest one waiting. */
+  async blockedChains(): Promise<BlockedChains> {
+    const [row] = await this.dataSource.query<{ deliveries: number; entities: number; oldest: BlockedChains['oldest'] }[]>(
+      `WITH blocked AS (
+        SELECT q.id, q.subscription_id, q.entity_type, q.entity_id, q.after_id, q.created_at FROM webhook_queue q
+          JOIN webhook_queue p ON p.id = q.after_id
+          WHERE q.after_id IS NOT NULL AND ${statusCondition('q.status', IN_QUEUE)} AND ${statusCondition('p.status', IN_QUEUE)})
+      SELECT (SELECT count(*) FROM blocked)::int AS deliveries,
+        (SELECT count(DISTINCT (subscription_id, entity_type, entity_id)) FROM blocked)::int AS entities,
+        (SELECT json_build_object('subscription_id', subscription_id, 'entity_type', entity_type, 'entity_id', entity_id,
+            'delivery_id', id, 'blocked_by', after_id, 'created_at', created_at)
+          FROM blocked ORDER BY created_at LIMIT 1) AS oldest`,
+    );
+    return { deliveries: row?.deliveries ?? 0, entities: row?.entities ?? 0, oldest: row?.oldest ?? null };
+  }
+
+  /** `cancel` of every cancellable delivery of a subscription (it was deleted): the rows cancelled. */
+  async cancelAllOf(subscriptionId: string, reason: string, manager: EntityManager = this.dataSource.manager): Promise<DeliveryRow[]> {
+    return returnedRows<DeliveryRow>(
+      await manager.query(
+        `UPDATE webhook_queue SET status = '${toStatus('cancel', 'cancelled')}', next_retry_at = NULL, last_error = $2, updated_at = now()
+          WHERE subscription_id = $1${andFrom('cancel')} RETURNING ${ROW_COLUMNS}`,
+        [subscriptionId, reason],
+      ),
+    );
   }
 
   /**
@@ -361,11 +543,20 @@ function whereOf(filter: DeliveryFilter): { where: string[]; params: unknown[] }
   };
   if (filter.status) add((p) => `status = ${p}::delivery_status`, filter.status);
   if (filter.event) add((p) => `event_type = ${p}`, filter.event);
+  if (filter.statuses) add((p) => `status = ANY(${p}::delivery_status[])`, filter.statuses);
   if (filter.entityId) add((p) => `entity_id = ${p}`, filter.entityId);
+  if (filter.subscriptionId) add((p) => `subscription_id = ${p}::uuid`, filter.subscriptionId);
   if (filter.since) add((p) => `created_at >= ${p}::timestamptz`, filter.since);
   if (filter.until) add((p) => `created_at < ${p}::timestamptz`, filter.until);
   return { where, params };
 }
+
+/**
+ * The claim gate of ordered delivery, on a row aliased `q`: no predecessor, or one that is
+ * finished (or deleted by retention).
+ */
+const UNBLOCKED = `(q.after_id IS NULL OR NOT EXISTS (
+  SELECT 1 FROM webhook_queue p WHERE p.id = q.after_id AND ${statusCondition('p.status', IN_QUEUE)}))`;
 
 /** A row count written into a statement: a positive integer, or it throws. */
 function rowLimit(n: number): number {

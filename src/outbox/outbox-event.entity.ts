@@ -5,9 +5,11 @@ export const DELIVERY_STATUSES = ['pending', 'queued', 'sending', 'sent', 'retry
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
 /**
- * One outgoing event (the transactional outbox, table `webhook_queue`). Written in the
- * same transaction as the change that raised it; its id is the delivery id sent as
- * `X-Webhook-Id` and the BullMQ job id.
+ * One delivery of an outgoing event to one subscription (the transactional outbox, table
+ * `webhook_queue`). Written in the same transaction as the change that raised the event, one row
+ * per matching subscription. `event_id` is the event's id, sent as `X-Webhook-Id` to every
+ * subscription; `id` is the delivery id and the BullMQ job id (the built-in subscription's
+ * delivery has id = event_id). `payload` is the event's envelope, the bytes that are signed and sent.
  */
 @Entity('webhook_queue')
 @Index('idx_webhook_queue_unpublished', ['createdAt'], { where: `status = 'pending'` })
@@ -15,9 +17,22 @@ export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 @Index('idx_webhook_queue_entity', ['entityType', 'entityId'])
 @Index('idx_webhook_queue_status_updated', ['status', 'updatedAt'])
 @Index('idx_webhook_queue_created_id', ['createdAt', 'id'])
+@Index('idx_webhook_queue_event', ['eventId'])
+@Index('idx_webhook_queue_subscription_created', ['subscriptionId', 'createdAt'])
+@Index('idx_webhook_queue_after', ['afterId'], { where: 'after_id IS NOT NULL' })
 export class OutboxEvent {
   @PrimaryColumn({ type: 'uuid' })
   id: string;
+
+  @Column({ name: 'event_id', type: 'uuid' })
+  eventId: string;
+
+  @Column({ name: 'subscription_id', type: 'uuid' })
+  subscriptionId: string;
+
+  /** `per_entity` subscriptions: the delivery of the same entity recorded just before this one (sent first). */
+  @Column({ name: 'after_id', type: 'uuid', nullable: true })
+  afterId: string | null;
 
   @Column({ name: 'event_type', type: 'text' })
   eventType: EventType;

@@ -12,9 +12,8 @@ import {
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { DEFAULT_PRIORITY } from '../events/event-catalog';
 import type { EventEnvelope, EventInput } from '../events/event-envelope';
-import { targetUrl } from '../events/event-targets';
 import { DeliveryRepository } from './delivery.repository';
-import { OutboxEvent } from './outbox-event.entity';
+import type { QueueableEvent } from '../queue/webhook-queue.service';
 import { OutboxPublisher } from './outbox-publisher.service';
 
 /**
@@ -24,7 +23,7 @@ import { OutboxPublisher } from './outbox-publisher.service';
  */
 @Injectable()
 export class OutboxService implements EntitySubscriberInterface {
-  private readonly pending = new WeakMap<QueryRunner, OutboxEvent[]>();
+  private readonly pending = new WeakMap<QueryRunner, QueueableEvent[]>();
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -35,51 +34,50 @@ export class OutboxService implements EntitySubscriberInterface {
     dataSource.subscribers.push(this);
   }
 
+  /**
+   * Records events through `manager`: one delivery per matching subscription (an event no
+   * subscription takes, e.g. switched off by N8N_DISABLED_EVENTS with no other subscriber, leaves
+   * nothing and is not returned). Returns the envelopes of the events recorded.
+   */
   async record(inputs: EventInput[], manager: EntityManager = this.dataSource.manager): Promise<EventEnvelope[]> {
-    const rows: OutboxEvent[] = [];
-    const envelopes: EventEnvelope[] = [];
+    if (inputs.length === 0) return [];
     const maxAttempts = this.config.webhook.retryDelaysMs.length + 1;
     const now = new Date();
-    for (const input of inputs) {
-      const url = targetUrl(this.config, input.type);
-      if (!url) continue; // switched off: nothing is recorded or sent
-      const envelope: EventEnvelope = {
-        id: randomUUID(),
-        event: input.type,
-        created_at: now.toISOString(),
-        priority: input.priority ?? DEFAULT_PRIORITY[input.type],
-        entity: input.entity,
-        data: input.data,
-      };
-      envelopes.push(envelope);
-      rows.push(
-        manager.create(OutboxEvent, {
-          id: envelope.id,
-          eventType: input.type,
-          priority: envelope.priority,
-          entityType: input.entity.type,
-          entityId: input.entity.id,
-          payload: envelope as unknown as Record<string, unknown>,
-          targetUrl: url,
-          status: 'pending',
-          attempts: 0,
-          maxAttempts,
-          createdAt: now,
-        }),
-      );
-    }
-    if (rows.length === 0) return envelopes;
-    await this.deliveries.insertPending(rows, manager);
+    const envelopes: EventEnvelope[] = inputs.map((input) => ({
+      id: randomUUID(),
+      event: input.type,
+      created_at: now.toISOString(),
+      priority: input.priority ?? DEFAULT_PRIORITY[input.type],
+      entity: input.entity,
+      data: input.data,
+    }));
+    const deliveries = await this.deliveries.recordEvents(
+      envelopes.map((e) => ({
+        id: e.id,
+        eventType: e.event,
+        priority: e.priority,
+        entityType: e.entity.type,
+        entityId: e.entity.id,
+        payload: e as unknown as Record<string, unknown>,
+        maxAttempts,
+        createdAt: now,
+      })),
+      manager,
+    );
+    const recorded = new Set(deliveries.map((d) => d.eventId));
+    const result = recorded.size === envelopes.length ? envelopes : envelopes.filter((e) => recorded.has(e.id));
+    const toPublish = deliveries.filter((d) => d.status === 'pending');
+    if (toPublish.length === 0) return result;
 
     const runner = manager.queryRunner;
     if (runner?.isTransactionActive) {
       const list = this.pending.get(runner) ?? [];
-      list.push(...rows);
+      list.push(...toPublish);
       this.pending.set(runner, list);
     } else {
-      this.publisher.publishSoon(rows);
+      this.publisher.publishSoon(toPublish);
     }
-    return envelopes;
+    return result;
   }
 
   /** Called by TypeORM after every COMMIT or savepoint release; publishes once the outermost one commits. */

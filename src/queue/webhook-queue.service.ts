@@ -45,6 +45,19 @@ export class WebhookQueueService {
     return ids.filter((_, i) => results[i] !== 1);
   }
 
+  /**
+   * Moves these jobs from the delayed set to the queue now (a `per_entity` delivery whose
+   * predecessor just finished). A job that is not delayed (or not there) is left as it is.
+   */
+  async promote(ids: string[]): Promise<void> {
+    await Promise.all(
+      ids.map(async (id) => {
+        const job = await this.queue.getJob(id);
+        if (job && (await job.isDelayed())) await job.promote().catch(() => undefined);
+      }),
+    );
+  }
+
   /** BullMQ's state of one job (`unknown` when Redis has no such job). */
   jobState(id: string): Promise<string> {
     return this.queue.getJobState(id);

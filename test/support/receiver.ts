@@ -10,6 +10,8 @@ export interface ReceivedRequest {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- parsed JSON of any shape; tests assert on it with expect(), like supertest's `body`
   body: any;
   receivedAt: number;
+  /** The status the receiver answered (once it has). */
+  answered?: number;
 }
 
 /** What the receiver answers; `hang` never answers (to exercise timeouts). */
@@ -89,6 +91,7 @@ export class TestReceiver {
         return;
       }
       const send = () => {
+        received.answered = reply.status;
         res.writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers });
         res.end(reply.body ?? '{}');
       };
@@ -98,12 +101,27 @@ export class TestReceiver {
   }
 }
 
-/** Checks the default scheme's signature independently of the server's code: HMAC-SHA256(secret, `${ts}.${raw}`). */
+/**
+ * Checks the default scheme's signature independently of the server's code: HMAC-SHA256(secret,
+ * `${ts}.${raw}`). The header may carry several space-separated signatures (a secret rotation):
+ * true when one of them matches.
+ */
 export function signatureVerifies(req: ReceivedRequest, secret: string): boolean {
   const ts = req.headers['x-webhook-timestamp'];
-  const sig = req.headers['x-webhook-signature-256'];
-  if (typeof ts !== 'string' || typeof sig !== 'string' || !sig.startsWith('sha256=')) return false;
+  const header = req.headers['x-webhook-signature-256'];
+  if (typeof ts !== 'string' || typeof header !== 'string') return false;
   const expected = createHmac('sha256', secret).update(`${ts}.`).update(req.raw).digest();
-  const given = Buffer.from(sig.slice(7), 'hex');
-  return given.length === expected.length && timingSafeEqual(given, expected);
+  return header
+    .split(' ')
+    .filter((sig) => sig.startsWith('sha256='))
+    .some((sig) => {
+      const given = Buffer.from(sig.slice(7), 'hex');
+      return given.length === expected.length && timingSafeEqual(given, expected);
+    });
+}
+
+/** How many signatures the request's `X-Webhook-Signature-256` header carries. */
+export function signatureCount(req: ReceivedRequest): number {
+  const header = req.headers['x-webhook-signature-256'];
+  return typeof header === 'string' ? header.split(' ').filter(Boolean).length : 0;
 }
