@@ -226,6 +226,24 @@ describe('n8n workflows (n8n/*.json)', () => {
       expect(out!.json.verified).toBe(true);
     });
 
+    it("accepts a subscription's request signed during a rotation (two signatures) with either secret, and refuses it with neither", async () => {
+      const envelope = leadEnvelope();
+      const body = JSON.stringify(envelope);
+      const headers = await signer.sign(
+        body,
+        { id: String(envelope.id), event: String(envelope.event), attempt: 1 },
+        { current: 'the-new-secret-0123456789abcdef01', previous: 'the-old-secret-0123456789abcdef01' },
+      );
+      const request = {
+        body: Buffer.from(body),
+        headers: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v])),
+      };
+      expect(request.headers['x-webhook-signature-256']).toMatch(/^sha256=[0-9a-f]{64} sha256=[0-9a-f]{64}$/);
+      for (const secret of ['the-new-secret-0123456789abcdef01', 'the-old-secret-0123456789abcdef01'])
+        expect((await verify(request, { ...ENV, WEBHOOK_SECRET: secret }))[0]!.json.verified).toBe(true);
+      expect((await verify(request, ENV))[0]!.json).toMatchObject({ verified: false, reason: 'signature_mismatch' });
+    });
+
     it('answers 503 (the bridge retries) when n8n has no secret, and 400 to a signed body that is not an event', async () => {
       expect((await verify(await bridgeRequest(leadEnvelope()), {}))[0]!.json).toMatchObject({
         verified: false,

@@ -3,6 +3,8 @@
 //   X-Webhook-Signature-256 = "sha256=" + hex HMAC-SHA256(secret as UTF-8, `${X-Webhook-Timestamp}.${raw body}`)
 //   X-Webhook-Timestamp     = unix seconds, accepted within ±WEBHOOK_SIGNATURE_TOLERANCE_SECONDS (300) of now
 // WEBHOOK_SECRET may list several secrets separated by commas (rotation): any of them verifies.
+// During a subscription's secret rotation the header carries two signatures, space-separated
+// ("sha256=<new> sha256=<old>"): the request verifies when any signature matches any secret.
 // Never throws: the outcome is one item, { verified: true, event, envelope, ... } or
 // { verified: false, status, reason }, and the next node branches on it.
 const crypto = require('crypto');
@@ -22,8 +24,10 @@ if (secrets.length === 0) return refuse(503, 'secret_not_configured');
 
 const signature = headers['x-webhook-signature-256'];
 if (typeof signature !== 'string' || signature === '') return refuse(401, 'signature_missing');
-const match = /^sha256=([0-9a-fA-F]{64})$/.exec(signature);
-if (!match) return refuse(401, 'signature_malformed');
+const entries = signature.split(' ').filter(Boolean);
+const given = entries.map((entry) => /^sha256=([0-9a-fA-F]{64})$/.exec(entry));
+if (given.length === 0 || given.length > 8 || given.some((m) => !m)) return refuse(401, 'signature_malformed');
+const digests = given.map((m) => Buffer.from(m[1], 'hex'));
 
 const timestamp = headers['x-webhook-timestamp'];
 if (typeof timestamp !== 'string' || timestamp === '') return refuse(401, 'timestamp_missing');
@@ -39,10 +43,9 @@ try {
   return refuse(401, 'raw_body_unavailable');
 }
 
-const given = Buffer.from(match[1], 'hex');
 const matches = secrets.some((secret) => {
   const expected = crypto.createHmac('sha256', secret).update(`${timestamp}.`, 'utf8').update(raw).digest();
-  return crypto.timingSafeEqual(given, expected);
+  return digests.some((digest) => crypto.timingSafeEqual(digest, expected));
 });
 if (!matches) return refuse(401, 'signature_mismatch');
 
