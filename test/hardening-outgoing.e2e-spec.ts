@@ -26,7 +26,7 @@ const EXIT_BOUND_MS = 15_000;
  * anything else gets a healthy 200.
  */
 class HostileReceiver {
-  readonly hits: { path: string; id: string; at: number }[] = [];
+  readonly hits: { path: string; id: string; attempt: string; at: number }[] = [];
   private server?: Server;
   private readonly open = new Set<ServerResponse>();
   private held: (() => void)[] = [];
@@ -64,7 +64,7 @@ class HostileReceiver {
     req.resume();
     req.on('end', () => {
       const path = req.url ?? '';
-      this.hits.push({ path, id: String(req.headers['x-webhook-id']), at: Date.now() });
+      this.hits.push({ path, id: String(req.headers['x-webhook-id']), attempt: String(req.headers['x-webhook-attempt']), at: Date.now() });
       if (path === '/bad-body') {
         res.writeHead(400, { 'content-type': 'text/plain' });
         res.end(HOSTILE_BODY);
@@ -525,7 +525,14 @@ describe('hardening: nothing a receiver sends stops outgoing delivery (e2e)', ()
         await waitFor(() => receiver.count(id) === 2, { timeoutMs: 40000, what: 'sent again by the second worker' });
         receiver.release();
         await waitFor(() => allIn(t, [id], ['sent']), { what: 'recorded as sent' });
-        expect(await historyOf(t, [id])).toMatchObject([{ attempt: 1, outcome: 'sent', status_code: 200 }]);
+        // Two requests reached the receiver, numbered 1 and 2; the first, answered but never
+        // recorded, is audited as interrupted when the second claim finds it.
+        expect(receiver.hits.filter((h) => h.id === id).map((h) => h.attempt)).toEqual(['1', '2']);
+        expect(await historyOf(t, [id])).toMatchObject([
+          { attempt: 1, outcome: 'interrupted', status_code: null },
+          { attempt: 2, outcome: 'sent', status_code: 200 },
+        ]);
+        expect((await rows(t, [id]))[0]).toMatchObject({ status: 'sent', attempts: 2 });
       } finally {
         receiver.release();
         await Promise.all([terminate(first, EXIT_BOUND_MS), second ? terminate(second, EXIT_BOUND_MS) : undefined]);

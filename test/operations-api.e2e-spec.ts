@@ -214,7 +214,7 @@ describe('operations admin API (e2e, real Postgres and Redis)', () => {
   });
 
   describe('retry', () => {
-    it('re-sends a dead event with the same delivery id and attempts reset', async () => {
+    it('re-sends a dead event with the same delivery id; the attempt count goes on, with a new budget', async () => {
       const label = entity('dead');
       scripts.set(label, (n) => (n === 1 ? { status: 410, body: 'gone' } : { status: 200 }));
       const id = await emit('video_failed', label);
@@ -224,13 +224,21 @@ describe('operations admin API (e2e, real Postgres and Redis)', () => {
       expect(await queue().jobState(id)).toBe('failed');
 
       const res = await api('post', `/deliveries/${id}/retry`).expect(200);
-      expect(res.body).toMatchObject({ id, status: 'queued', attempts: 0, last_error: null });
+      expect(res.body).toMatchObject({ id, status: 'queued', attempts: 1, last_error: null });
       await waitStatus(id, 'sent');
       const hits = hitsFor(id);
       expect(hits).toHaveLength(2);
       expect(hits[1]!.body.id).toBe(id);
-      expect(hits[1]!.headers['x-webhook-attempt']).toBe('1');
-      expect(await row(id)).toEqual({ status: 'sent', attempts: 1 });
+      expect(hits.map((h) => h.headers['x-webhook-attempt'])).toEqual(['1', '2']);
+      expect(await row(id)).toEqual({ status: 'sent', attempts: 2 });
+      const history = await t.dataSource.query(
+        `SELECT attempt, outcome FROM webhook_retry_history WHERE delivery_id = $1 ORDER BY attempt`,
+        [id],
+      );
+      expect(history).toEqual([
+        { attempt: 1, outcome: 'failed' },
+        { attempt: 2, outcome: 'sent' },
+      ]);
     });
 
     it('answers 409 for an event that is not failed or cancelled', async () => {
@@ -328,7 +336,7 @@ describe('operations admin API (e2e, real Postgres and Redis)', () => {
         (await t.dataSource.query(`SELECT attempts FROM webhook_queue WHERE id = ANY($1)`, [demoIds])).map(
           (r: { attempts: number }) => r.attempts,
         ),
-      ).toEqual([1, 1, 1]);
+      ).toEqual([2, 2, 2]);
     });
 
     it('refuses a filter matching more than REPLAY_MAX_EVENTS unless forced', async () => {

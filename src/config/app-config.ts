@@ -39,6 +39,8 @@ export interface AppConfig {
     /** One entry per retry: attempts = retryDelaysMs.length + 1. */
     retryDelaysMs: number[];
     concurrency: number;
+    /** BullMQ lock of a running job (renewed every half of it); a dead worker's jobs are re-run within 1.5 × this. */
+    workerLockMs: number;
     testEndpointEnabled: boolean;
   };
   outbox: {

@@ -107,6 +107,12 @@ export class EnvironmentVariables {
   @IsIntBetween(100, 600000)
   WEBHOOK_TIMEOUT_MS = 30000;
 
+  /** A worker's hold on a job, renewed every half of it while the job runs: a dead worker's deliveries go out again within 1.5 × this. */
+  @IsOptional()
+  @Transform(toInt)
+  @IsIntBetween(2000, 600000)
+  WORKER_LOCK_MS = 10000;
+
   @IsOptional()
   @Matches(/^\d+(\s*,\s*\d+)*$/, { message: 'must be a comma-separated list of milliseconds, e.g. 5000,30000,300000' })
   WEBHOOK_RETRY_DELAYS_MS = '5000,30000,300000';

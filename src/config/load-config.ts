@@ -94,6 +94,7 @@ export function loadConfig(env: Env): AppConfig {
       timeoutMs: vars.WEBHOOK_TIMEOUT_MS,
       retryDelaysMs,
       concurrency: vars.WEBHOOK_CONCURRENCY,
+      workerLockMs: vars.WORKER_LOCK_MS,
       testEndpointEnabled: vars.WEBHOOK_TEST_ENDPOINT_ENABLED,
     },
     outbox: { relayIntervalMs: vars.OUTBOX_RELAY_INTERVAL_MS },

@@ -16,8 +16,8 @@ export class DeliveryClaimsService {
   }
 
   /** The event to send, or undefined when its row is finished (or not visible yet). */
-  claim(id: string, attempt: number): Promise<ClaimedDelivery | undefined> {
-    return this.batcher.submit({ id, attempt });
+  claim(id: string): Promise<ClaimedDelivery | undefined> {
+    return this.batcher.submit({ id });
   }
 
   private async claimAll(requests: ClaimRequest[]): Promise<(ClaimedDelivery | undefined)[]> {

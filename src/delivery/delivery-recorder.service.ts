@@ -17,7 +17,8 @@ export interface AttemptRecord {
   /** The subscription the delivery belongs to (its failure streak is kept up to date). */
   subscriptionId?: string;
   attempt: number;
-  status: AttemptStatus;
+  /** `interrupted`: an attempt found unrecorded by the next claim; only audited, the row is the next attempt's. */
+  status: AttemptStatus | 'interrupted';
   statusCode: number | null;
   error: string | null;
   durationMs: number;
@@ -136,8 +137,9 @@ export class DeliveryRecorderService implements OnModuleDestroy, BeforeApplicati
 
   /** The three multi-row statements of one batch, in one transaction: the rows' new state, the history, the audit log. */
   private async writeAttempts(manager: EntityManager, records: AttemptRecord[]): Promise<void> {
-    await this.deliveries.recordAttempts(records, manager);
-    await this.health.note(records, manager);
+    const finished = records.filter((r): r is AttemptRecord & { status: AttemptStatus } => r.status !== 'interrupted');
+    if (finished.length) await this.deliveries.recordAttempts(finished, manager);
+    await this.health.note(finished, manager);
     await this.history.insertMany(
       records.map((r) => ({
         deliveryId: r.id,

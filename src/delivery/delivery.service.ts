@@ -10,7 +10,7 @@ import { WebhookSignerService } from '../security/webhook-signer.service';
 import { CircuitBreakerService } from '../circuit-breaker/circuit-breaker.service';
 import { attemptOutcome, isTargetFailure } from './attempt-outcome';
 import { DeliveryClaimsService } from './delivery-claims.service';
-import { DeliveryRecorderService } from './delivery-recorder.service';
+import { AttemptRecord, DeliveryRecorderService } from './delivery-recorder.service';
 import { RetryableDeliveryError } from './delivery.errors';
 import { HttpSenderService } from './http-sender.service';
 import { ChainAdvancer } from './chain-advancer.service';
@@ -57,10 +57,10 @@ export class DeliveryService {
 
   async deliver(job: Job<DeliveryJobData>, token?: string): Promise<DeliveryOutcome> {
     const { id } = job.data;
-    const attempt = job.attemptsMade + 1;
-    const maxAttempts = job.opts.attempts ?? 1;
-    const event = await this.claims.claim(id, attempt);
+    const event = await this.claims.claim(id);
     if (!event) return this.handleUnclaimed(job, token);
+    // The row counts attempts (a stalled job, one the relay re-created, a retry or a replay go on counting).
+    const { attempt, max_attempts: maxAttempts } = event;
 
     const sub = event.subscription;
     const body = JSON.stringify(event.payload);
@@ -73,6 +73,7 @@ export class DeliveryService {
       entityId: event.entity_id,
       requestBody: body,
     };
+    if (event.interrupted) await this.recordInterrupted({ ...base, attempt: attempt - 1 }, sub.url);
     const url = sub.built_in ? deliveryTarget(this.config, event.event_type, event.payload) : sub.url;
     const stopped = sub.deleted
       ? 'subscription deleted'
@@ -101,7 +102,7 @@ export class DeliveryService {
     // One circuit per subscription and URL: the built-in subscription's circuits are keyed by URL alone, as before subscriptions.
     const circuit = sub.built_in ? url : `${url} (subscription ${sub.id})`;
     const admission = await this.circuit.admit(circuit);
-    if (!admission.allowed) return this.hold(job, token, event.event_type, sub.name, admission.waitMs);
+    if (!admission.allowed) return this.hold(job, token, attempt, event.event_type, sub.name, admission.waitMs);
     if (admission.probe) this.logger.log({ delivery_id: id, target: circuit }, 'Circuit half-open: this delivery probes the target');
 
     const keys = sub.built_in ? undefined : { ...signingSecrets(sub, this.cipher), headers: sub.headers };
@@ -119,7 +120,10 @@ export class DeliveryService {
     if (isTargetFailure(result)) await this.targetFailed(circuit);
     else await this.circuit.recordSuccess(circuit);
 
-    const outcome = attemptOutcome(result, { attempt, maxAttempts, retryDelaysMs: this.config.webhook.retryDelaysMs });
+    // Retry delays follow the attempt's place in its budget (a retry or replay opens a new one).
+    const delays = this.config.webhook.retryDelaysMs;
+    const inBudget = Math.max(1, attempt - Math.max(0, maxAttempts - delays.length - 1));
+    const outcome = attemptOutcome(result, { attempt: inBudget, maxAttempts: inBudget + (maxAttempts - attempt), retryDelaysMs: delays });
     switch (outcome.status) {
       case 'sent':
         await this.recorder.record({ ...record, status: 'sent', error: null, scheduledDelayMs: null });
@@ -155,6 +159,30 @@ export class DeliveryService {
     }
   }
 
+  /**
+   * The previous attempt was claimed and never recorded: its worker died (or lost the job) while
+   * it was in flight. Whether the receiver got it is unknown; it is audited as `interrupted`.
+   */
+  private async recordInterrupted(
+    base: Omit<
+      AttemptRecord,
+      'status' | 'statusCode' | 'error' | 'durationMs' | 'scheduledDelayMs' | 'targetUrl' | 'requestHeaders' | 'responseBody'
+    >,
+    url: string,
+  ): Promise<void> {
+    await this.recorder.record({
+      ...base,
+      status: 'interrupted',
+      statusCode: null,
+      error: 'interrupted: the worker stopped before this attempt was answered or recorded (the receiver may have got it)',
+      durationMs: 0,
+      scheduledDelayMs: null,
+      targetUrl: url,
+      requestHeaders: {},
+      responseBody: null,
+    });
+  }
+
   /** Counts a failure against the target's circuit; the failure that opens it raises an alert. */
   private async targetFailed(url: string): Promise<void> {
     const transition = await this.circuit.recordFailure(url);
@@ -169,12 +197,13 @@ export class DeliveryService {
   private async hold(
     job: Job<DeliveryJobData>,
     token: string | undefined,
+    attempt: number,
     eventType: string,
     subscription: string,
     waitMs: number,
   ): Promise<never> {
     const until = Date.now() + waitMs + Math.round(Math.random() * HOLD_SPREAD_MS);
-    await this.deliveries.hold(job.data.id, job.attemptsMade, until);
+    await this.deliveries.hold(job.data.id, attempt, until);
     this.metrics.recordAttempt(eventType, subscription, 'held', 0);
     await job.moveToDelayed(until, token);
     throw new DelayedError();

@@ -31,9 +31,13 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
       connection: bullConnection(this.config, { maxRetriesPerRequest: null }),
       prefix: this.config.redis.queuePrefix,
       concurrency: this.config.webhook.concurrency,
-      // A killed worker's job is picked up again by another worker, up to 5 times.
+      // A killed worker's job is picked up again by another worker, up to 5 times. The lock is
+      // renewed every lockDuration / 2 while an attempt runs, however long the receiver takes; once
+      // a worker dies its lock expires within WORKER_LOCK_MS and the next stall check (every half
+      // of it) re-runs the job: redelivery within 1.5 × WORKER_LOCK_MS (docs/events.md).
       maxStalledCount: 5,
-      lockDuration: Math.max(30_000, this.config.webhook.timeoutMs + 10_000),
+      lockDuration: this.config.webhook.workerLockMs,
+      stalledInterval: Math.round(this.config.webhook.workerLockMs / 2),
       // WEBHOOK_RATE_LIMIT_PER_SECOND: a limit shared by every worker process (kept in Redis by BullMQ).
       ...(this.config.rateLimits.outgoingPerSecond > 0 && { limiter: { max: this.config.rateLimits.outgoingPerSecond, duration: 1000 } }),
       settings: {

@@ -12,7 +12,7 @@ const DISABLE_CHECK_MS = 10_000;
 
 interface Outcome {
   subscriptionId?: string;
-  status: AttemptStatus;
+  status: AttemptStatus | 'interrupted';
 }
 
 /**

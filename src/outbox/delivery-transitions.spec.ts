@@ -65,6 +65,7 @@ describe('delivery transitions', () => {
   it('publishes pending rows only; the relay re-queues rows a job should exist for', () => {
     expect(TRANSITIONS.publish).toEqual({ from: ['pending'], to: ['queued'] });
     expect([...TRANSITIONS.requeueLost.from].sort()).toEqual(['queued', 'retrying', 'sending']);
+    expect([...TRANSITIONS.requeueLost.to].sort()).toEqual(['queued', 'sending']);
   });
 
   it('records an attempt whatever the row says meanwhile, as one of the attempt outcomes', () => {

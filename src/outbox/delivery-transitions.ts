@@ -30,8 +30,8 @@ export const TRANSITIONS = {
   record: { from: [], to: ['pending', 'cancelled'] },
   /** After commit (or by the relay), the job is in the queue. */
   publish: { from: ['pending'], to: ['queued'] },
-  /** The relay found no job for a row the database says is in the queue (Redis lost it). */
-  requeueLost: { from: ['queued', 'retrying', 'sending'], to: ['queued'] },
+  /** The relay found no job for a row the database says is in the queue (Redis lost it); a `sending` row stays `sending`. */
+  requeueLost: { from: ['queued', 'retrying', 'sending'], to: ['queued', 'sending'] },
   /**
    * A worker takes the row for an attempt; `sending` again when a stalled job is re-run. Never a
    * finished row, nor a `per_entity` delivery whose predecessor is not finished.

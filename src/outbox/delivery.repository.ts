@@ -1,4 +1,5 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { returnedRows } from '../database/raw-query';
@@ -29,6 +30,12 @@ export interface RecordedDelivery extends QueueableEvent {
 /** What a worker needs to send a claimed delivery: the event, and its subscription as stored (secrets encrypted). */
 export interface ClaimedDelivery {
   id: string;
+  /** This attempt's number: the row's count, one more than before the claim (Postgres owns it, not the job). */
+  attempt: number;
+  /** The attempt budget: with `attempt` equal to it, a failure is final. */
+  max_attempts: number;
+  /** The previous attempt was claimed and never recorded (its worker died or lost the job): it was interrupted. */
+  interrupted: boolean;
   event_id: string;
   event_type: EventType;
   entity_type: string;
@@ -74,7 +81,6 @@ export interface BlockedChains {
 
 export interface ClaimRequest {
   id: string;
-  attempt: number;
 }
 
 /** An attempt's effect on its row (the rest of the attempt goes to the history and the audit log). */
@@ -158,7 +164,10 @@ const QUEUEABLE_COLUMNS = `id, event_type AS "eventType", priority`;
  */
 @Injectable()
 export class DeliveryRepository {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
 
   // ── the pipeline ──────────────────────────────────────────────────────────────────────────
 
@@ -287,10 +296,14 @@ export class DeliveryRepository {
     );
   }
 
-  /** `requeueLost`: the relay queued these rows' jobs again. */
+  /**
+   * `requeueLost`: the relay queued these rows' jobs again. A `sending` row stays `sending`: its
+   * attempt never got recorded, and the next claim records it as interrupted.
+   */
   async requeueLost(ids: string[], manager: EntityManager = this.dataSource.manager): Promise<void> {
     await manager.query(
-      `UPDATE webhook_queue SET status = '${toStatus('requeueLost', 'queued')}', published_at = now(), updated_at = now()
+      `UPDATE webhook_queue SET status = CASE WHEN status = 'sending' THEN status ELSE '${toStatus('requeueLost', 'queued')}' END,
+          published_at = now(), updated_at = now()
         WHERE id = ANY($1::uuid[])${andFrom('requeueLost')}`,
       [ids],
     );
@@ -302,15 +315,21 @@ export class DeliveryRepository {
    * finished (see claimState).
    */
   async claim(requests: ClaimRequest[]): Promise<ClaimedDelivery[]> {
+    // `before` reads each row locked, as it was before this UPDATE: a row claimed again while
+    // `sending` had an attempt that never got recorded.
     const result: unknown = await this.dataSource.query(
-      `UPDATE webhook_queue q SET status = '${toStatus('claim', 'sending')}', attempts = GREATEST(q.attempts, v.attempt), updated_at = now()
-        FROM unnest($1::uuid[], $2::int[]) AS v(id, attempt), webhook_subscriptions s
-        WHERE q.id = v.id AND s.id = q.subscription_id${andFrom('claim', 'q.status')} AND ${UNBLOCKED}
-        RETURNING q.id, q.event_id, q.event_type, q.entity_type, q.entity_id, q.payload, json_build_object(
+      `WITH before AS (
+        SELECT q.id, q.status FROM webhook_queue q WHERE q.id = ANY($1::uuid[])${andFrom('claim', 'q.status')} AND ${UNBLOCKED}
+          ORDER BY q.id FOR UPDATE OF q)
+      UPDATE webhook_queue q SET status = '${toStatus('claim', 'sending')}', attempts = q.attempts + 1, updated_at = now()
+        FROM before, webhook_subscriptions s
+        WHERE q.id = before.id AND s.id = q.subscription_id
+        RETURNING q.id, q.attempts AS attempt, q.max_attempts, before.status = 'sending' AND q.attempts > 1 AS interrupted,
+          q.event_id, q.event_type, q.entity_type, q.entity_id, q.payload, json_build_object(
           'id', s.id, 'name', s.name, 'built_in', s.built_in, 'url', q.target_url, 'headers', s.headers, 'enabled', s.enabled,
           'deleted', s.deleted_at IS NOT NULL, 'secret_enc', s.secret_enc, 'previous_secret_enc', s.previous_secret_enc,
           'previous_secret_expires_at', s.previous_secret_expires_at) AS subscription`,
-      [requests.map((r) => r.id), requests.map((r) => r.attempt)],
+      [requests.map((r) => r.id)],
     );
     return returnedRows<ClaimedDelivery>(result);
   }
@@ -362,15 +381,17 @@ export class DeliveryRepository {
   }
 
   /**
-   * `hold`: the row goes back to how it was before the claim (`queued`, or `retrying` once an
-   * attempt was spent), to be tried at `untilMs`. Nothing when it is no longer `sending`.
+   * `hold`: the row goes back to how it was before the claim of attempt `attempt` (`queued`, or
+   * `retrying` once an attempt was spent; the claim's count undone), to be tried at `untilMs`.
+   * Nothing when it is no longer `sending`.
    */
-  async hold(id: string, attemptsMade: number, untilMs: number): Promise<void> {
-    const status: HeldStatus = toStatus('hold', attemptsMade > 0 ? 'retrying' : 'queued');
+  async hold(id: string, attempt: number, untilMs: number): Promise<void> {
+    const spent = attempt - 1;
+    const status: HeldStatus = toStatus('hold', spent > 0 ? 'retrying' : 'queued');
     await this.dataSource.query(
       `UPDATE webhook_queue SET status = $2::delivery_status, attempts = $3, next_retry_at = to_timestamp($4::float / 1000), updated_at = now()
         WHERE id = $1${andFrom('hold')}`,
-      [id, status, attemptsMade, untilMs],
+      [id, status, spent, untilMs],
     );
   }
 
@@ -431,16 +452,18 @@ export class DeliveryRepository {
   }
 
   /**
-   * `retry` or `replay`: finished rows back to `queued` with their attempts reset (same id), for
-   * those of `ids` whose status is in `statuses` (by default the transition's whole `from` set).
+   * `retry` or `replay`: finished rows back to `queued` (same id), for those of `ids` whose
+   * status is in `statuses` (by default the transition's whole `from` set). The attempt count
+   * goes on (the next attempt is attempts + 1: what receivers and the history see never
+   * restarts); a new budget of WEBHOOK_RETRY_DELAYS_MS + 1 attempts opens from there.
    */
   async requeue(ids: string[], transition: 'retry' | 'replay', statuses?: readonly DeliveryStatus[]): Promise<DeliveryRow[]> {
     return returnedRows<DeliveryRow>(
       await this.dataSource.query(
-        `UPDATE webhook_queue SET status = '${toStatus(transition, 'queued')}', attempts = 0, last_error = NULL, last_status_code = NULL, next_retry_at = NULL,
-            published_at = now(), updated_at = now()
+        `UPDATE webhook_queue SET status = '${toStatus(transition, 'queued')}', max_attempts = attempts + $3, last_error = NULL,
+            last_status_code = NULL, next_retry_at = NULL, published_at = now(), updated_at = now()
           WHERE id = ANY($1::uuid[]) AND status = ANY($2::delivery_status[]) RETURNING ${ROW_COLUMNS}`,
-        [ids, fromStatuses(transition, statuses)],
+        [ids, fromStatuses(transition, statuses), this.config.webhook.retryDelaysMs.length + 1],
       ),
     );
   }
