@@ -91,6 +91,8 @@ describe('operations admin API (e2e, real Postgres and Redis)', () => {
       failedId = await emit('demo_failed', badEntity);
       await waitStatus(sentId, 'sent');
       await waitStatus(failedId, 'failed');
+      // The row is committed before the worker hands the failure to BullMQ: wait for the job to settle.
+      await waitFor(async () => (await queue().jobState(failedId)) === 'failed', { what: 'job failed in BullMQ' });
     });
 
     it('GET stats counts by state (BullMQ and webhook_queue), per event, recent throughput, pause and circuits', async () => {
@@ -423,9 +425,24 @@ describe('operations admin API (e2e, real Postgres and Redis)', () => {
           [`${label}-${age}`, label, age],
         );
       }
+      // Per-entity chains: an idle one whose tail is finished (forgotten), one whose tail is still queued, a recent one (both kept).
+      for (const [entityId, tail, age] of [
+        [`${label}-idle`, old.sent, 10],
+        [`${label}-waiting`, old.queued, 10],
+        [`${label}-recent`, recent, 3],
+      ] as const)
+        await t.dataSource.query(
+          `INSERT INTO webhook_delivery_chains (subscription_id, entity_type, entity_id, tail_id, updated_at)
+            VALUES ('00000000-0000-4000-8000-000000000000', 'test', $1, $2, now() - make_interval(days => $3))`,
+          [entityId, tail, age],
+        );
 
       const res = await api('post', '/cleanup').send({ older_than_days: 7 }).expect(200);
-      expect(res.body).toEqual({ events: 2, history: 4, logs: 2, incoming_logs: 1, callbacks: 1 });
+      expect(res.body).toEqual({ events: 2, history: 4, logs: 2, incoming_logs: 1, callbacks: 1, chains: 1 });
+      const chains = await t.dataSource.query(`SELECT entity_id FROM webhook_delivery_chains WHERE entity_id LIKE $1 ORDER BY entity_id`, [
+        `${label}-%`,
+      ]);
+      expect(chains).toEqual([{ entity_id: `${label}-recent` }, { entity_id: `${label}-waiting` }]);
       expect(await remaining(label)).toEqual([old.failed, old.queued, old.retrying, old.pending, recent].sort());
       expect(await orphans()).toEqual({ history: 0, logs: 0 });
       const incoming = await t.dataSource.query(
@@ -437,7 +454,7 @@ describe('operations admin API (e2e, real Postgres and Redis)', () => {
       expect(keys).toEqual([{ idempotency_key: `${label}-3` }]);
 
       const withFailed = await api('post', '/cleanup').send({ older_than_days: 7, include_failed: true }).expect(200);
-      expect(withFailed.body).toEqual({ events: 1, history: 2, logs: 1, incoming_logs: 0, callbacks: 0 });
+      expect(withFailed.body).toEqual({ events: 1, history: 2, logs: 1, incoming_logs: 0, callbacks: 0, chains: 0 });
       expect(await remaining(label)).toEqual([old.queued, old.retrying, old.pending, recent].sort());
     });
 

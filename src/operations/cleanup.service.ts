@@ -21,7 +21,8 @@ export interface CleanupRequest {
  *   callbacks (`webhook_callbacks`) created before the cutoff. A resend of the same signed request
  *   is refused as stale long before that (WEBHOOK_SIGNATURE_TOLERANCE_SECONDS, at most a day, while
  *   N is at least one); only a callback signed afresh with an X-Webhook-Id older than N days would
- *   be applied again.
+ *   be applied again;
+ * - idle `per_entity` chains (their tail finished, untouched since the cutoff).
  * Used by `POST /api/v1/webhooks/queue/cleanup` and the daily retention job.
  */
 @Injectable()
@@ -37,7 +38,7 @@ export class CleanupService {
 
   async cleanup({ olderThanDays, includeFailed }: CleanupRequest): Promise<CleanupResponse> {
     const cutoff = new Date(Date.now() - olderThanDays * 86_400_000);
-    const total = { events: 0, history: 0, logs: 0, incoming_logs: 0, callbacks: 0 } satisfies CleanupResponse;
+    const total = { events: 0, history: 0, logs: 0, incoming_logs: 0, callbacks: 0, chains: 0 } satisfies CleanupResponse;
     for (;;) {
       const batch = await this.deliveries.deleteFinished(includeFailed, cutoff, BATCH);
       total.events += batch.events;
@@ -48,6 +49,7 @@ export class CleanupService {
     }
     total.incoming_logs = await inBatches(() => this.logs.deleteIncomingBefore(cutoff, BATCH));
     total.callbacks = await inBatches(() => this.callbacks.deleteCreatedBefore(cutoff, BATCH));
+    total.chains = await inBatches(() => this.deliveries.deleteIdleChains(cutoff, BATCH));
     this.logger.log(
       { ...total, older_than_days: olderThanDays, include_failed: includeFailed },
       'Cleaned up old events, incoming logs and callback keys',

@@ -4,6 +4,7 @@ import { DeliveryRepository, DeliveryRow } from '../outbox/delivery.repository';
 import { canLeave, RETRYABLE } from '../outbox/delivery-transitions';
 import type { DeliveryStatus } from '../outbox/outbox-event.entity';
 import { WebhookQueueService } from '../queue/webhook-queue.service';
+import { ChainAdvancer } from '../delivery/chain-advancer.service';
 import { DeliverySummary, toSummary } from './dto/delivery.response';
 
 /**
@@ -18,6 +19,7 @@ export class DeliveryActionsService {
   constructor(
     private readonly deliveries: DeliveryRepository,
     private readonly queue: WebhookQueueService,
+    private readonly chains: ChainAdvancer,
   ) {}
 
   /** A failed or cancelled event goes back to the queue with the same delivery id and its attempts reset. */
@@ -40,6 +42,8 @@ export class DeliveryActionsService {
     if ((await this.queue.jobState(id)) === 'active') throw this.notCancellable('sending');
     const row = await this.deliveries.cancel(id, 'cancelled by an operator');
     if (!row) throw this.notCancellable(await this.statusOf(id));
+    // A `per_entity` delivery waiting behind this one goes now.
+    await this.chains.advance(id);
     // A worker that took the job in between finds the row cancelled and skips it.
     const locked = await this.queue.removeMany([id]);
     this.logger.log({ delivery_id: id, previous_status: status, job_was_active: locked.length > 0 }, 'Operator cancelled an event');

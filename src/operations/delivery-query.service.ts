@@ -25,7 +25,14 @@ export class DeliveryQueryService {
       before = decodeCursor(query.cursor);
       if (!before) throw new ValidationFailedError([{ field: 'cursor', errors: ['cursor is not a next_cursor issued by this API'] }]);
     }
-    const filter = { status: query.status, event: query.event, entityId: query.entity_id, since: query.since, until: query.until };
+    const filter = {
+      status: query.status,
+      event: query.event,
+      entityId: query.entity_id,
+      subscriptionId: query.subscription_id,
+      since: query.since,
+      until: query.until,
+    };
     const rows = await this.deliveries.list(filter, query.limit + 1, before);
     const page = rows.slice(0, query.limit);
     const last = page[page.length - 1];

@@ -9,11 +9,10 @@ import { ReplayTooLargeError } from './operations.errors';
 
 const BATCH = 500;
 
-type ReplayFilter = DeliveryFilter & { status: ReplayableStatus };
-
 /**
  * Re-sends events that already finished (same delivery id, so receivers can de-duplicate), by
- * id or by filter. A filter matching more than REPLAY_MAX_EVENTS is refused without `force`.
+ * id or by filter; a subscription's recover is a filtered replay of its failed and cancelled
+ * deliveries. A filter matching more than REPLAY_MAX_EVENTS is refused without `force`.
  * Rows are walked in (created_at, id) order in batches, so each matching row is replayed once
  * even while earlier batches are already being delivered again.
  */
@@ -28,14 +27,48 @@ export class ReplayService {
   ) {}
 
   async replay(dto: ReplayDto): Promise<ReplayResponse> {
-    const filtered = dto.event !== undefined || dto.since !== undefined || dto.until !== undefined || dto.status !== undefined;
-    if (dto.ids && filtered)
-      throw new ValidationFailedError([{ field: 'ids', errors: ['give either ids or a filter (event, since, until, status), not both'] }]);
-    if (!dto.ids && dto.event === undefined && dto.since === undefined && dto.until === undefined)
-      throw new ValidationFailedError([{ field: 'ids', errors: ['give ids, or a filter with at least one of event, since, until'] }]);
-    return dto.ids
-      ? this.replayIds([...new Set(dto.ids)], dto.force ?? false)
-      : this.replayFilter({ status: dto.status ?? 'sent', event: dto.event, since: dto.since, until: dto.until }, dto.force ?? false);
+    const narrowing = [dto.event, dto.since, dto.until, dto.subscription_id].some((v) => v !== undefined);
+    if (dto.ids && (narrowing || dto.status !== undefined))
+      throw new ValidationFailedError([
+        { field: 'ids', errors: ['give either ids or a filter (event, since, until, subscription_id, status), not both'] },
+      ]);
+    if (!dto.ids && !narrowing)
+      throw new ValidationFailedError([
+        { field: 'ids', errors: ['give ids, or a filter with at least one of event, since, until, subscription_id'] },
+      ]);
+    if (dto.ids) return this.replayIds([...new Set(dto.ids)], dto.force ?? false);
+    const filter = { event: dto.event, since: dto.since, until: dto.until, subscriptionId: dto.subscription_id };
+    const replayed = await this.replayMatching(filter, [dto.status ?? 'sent'], dto.force ?? false);
+    return { replayed };
+  }
+
+  /**
+   * Re-sends every delivery matching `filter` whose status is one of `statuses` (same ids), and
+   * answers how many went back to the queue. Counted first: more than REPLAY_MAX_EVENTS without
+   * `force` is a ReplayTooLargeError and nothing changes. Used by the filtered replay and by a
+   * subscription's recover.
+   */
+  async replayMatching(filter: DeliveryFilter, statuses: readonly ReplayableStatus[], force: boolean): Promise<number> {
+    const matching: DeliveryFilter = { ...filter, statuses };
+    const n = await this.deliveries.count(matching);
+    this.checkSize(n, force);
+    let replayed = 0;
+    let after: DeliveryPosition | undefined;
+    for (;;) {
+      const page = await this.deliveries.positions(matching, BATCH, after);
+      const last = page[page.length - 1];
+      if (!last) break;
+      const { rows } = await this.actions.requeue(
+        page.map((r) => r.id),
+        'replay',
+        statuses,
+      );
+      replayed += rows.length;
+      after = last;
+      if (page.length < BATCH) break;
+    }
+    this.logger.log({ replayed, matched: n, filter: matching }, 'Operator replayed events by filter');
+    return replayed;
   }
 
   private async replayIds(ids: string[], force: boolean): Promise<ReplayResponse> {
@@ -54,28 +87,6 @@ export class ReplayService {
       // Not finished (pending, queued, retrying, sending), or its old job is still finishing.
       skipped: ids.filter((id) => found.has(id) && !done.has(id)),
     };
-  }
-
-  private async replayFilter(filter: ReplayFilter, force: boolean): Promise<ReplayResponse> {
-    const n = await this.deliveries.count(filter);
-    this.checkSize(n, force);
-    let replayed = 0;
-    let after: DeliveryPosition | undefined;
-    for (;;) {
-      const page = await this.deliveries.positions(filter, BATCH, after);
-      const last = page[page.length - 1];
-      if (!last) break;
-      const { rows } = await this.actions.requeue(
-        page.map((r) => r.id),
-        'replay',
-        [filter.status],
-      );
-      replayed += rows.length;
-      after = last;
-      if (page.length < BATCH) break;
-    }
-    this.logger.log({ replayed, matched: n, filter }, 'Operator replayed events by filter');
-    return { replayed };
   }
 
   private checkSize(matched: number, force: boolean): void {

@@ -491,6 +491,27 @@ export class DeliveryRepository {
     return { events: row?.events ?? 0, history: row?.history ?? 0, logs: row?.logs ?? 0, failedIds: row?.failed_ids ?? [] };
   }
 
+  /**
+   * Forgets chains (`per_entity`) untouched since `cutoff` whose tail is finished or gone: the
+   * entity's next event starts a new chain, with nothing to wait for. Returns how many.
+   */
+  async deleteIdleChains(cutoff: Date, limit: number): Promise<number> {
+    const rows = returnedRows<{ n: number }>(
+      await this.dataSource.query(
+        `WITH idle AS (
+          SELECT c.subscription_id, c.entity_type, c.entity_id FROM webhook_delivery_chains c
+            WHERE c.updated_at < $1 AND NOT EXISTS (
+              SELECT 1 FROM webhook_queue q WHERE q.id = c.tail_id AND ${statusCondition('q.status', IN_QUEUE)})
+            ORDER BY c.updated_at LIMIT ${rowLimit(limit)} FOR UPDATE OF c SKIP LOCKED),
+        gone AS (DELETE FROM webhook_delivery_chains c USING idle
+          WHERE (c.subscription_id, c.entity_type, c.entity_id) = (idle.subscription_id, idle.entity_type, idle.entity_id) RETURNING 1)
+        SELECT count(*)::int AS n FROM gone`,
+        [cutoff],
+      ),
+    );
+    return rows[0]?.n ?? 0;
+  }
+
   // ── reads of the operations API ───────────────────────────────────────────────────────────
 
   /** Newest first, `limit` rows strictly before `before` when given. */

@@ -35,4 +35,7 @@ export class CleanupResponse {
 
   @ApiProperty({ description: 'webhook_callbacks idempotency keys older than the cutoff' })
   callbacks: number;
+
+  @ApiProperty({ description: 'Idle per-entity delivery chains forgotten (untouched since the cutoff, their last delivery finished)' })
+  chains: number;
 }

@@ -8,9 +8,16 @@ class EntityRef {
   @ApiProperty() id: string;
 }
 
-/** One outgoing event as listed (`webhook_queue` row, without its payload). */
+/** One delivery of an outgoing event to a subscription as listed (`webhook_queue` row, without its payload). */
 export class DeliverySummary {
-  @ApiProperty({ format: 'uuid', description: 'The delivery id (X-Webhook-Id, BullMQ job id)' }) id: string;
+  @ApiProperty({ format: 'uuid', description: 'The delivery id (BullMQ job id); for the built-in subscription, the event id too' })
+  id: string;
+  @ApiProperty({
+    format: 'uuid',
+    description: 'The event id, what the receiver sees as X-Webhook-Id (shared by every delivery of the event)',
+  })
+  event_id: string;
+  @ApiProperty({ format: 'uuid', description: 'The subscription this delivery goes to' }) subscription_id: string;
   @ApiProperty({ enum: EVENT_TYPES }) event: EventType;
   @ApiProperty({ minimum: 0, maximum: 3 }) priority: number;
   @ApiProperty({ enum: DELIVERY_STATUSES }) status: DeliveryStatus;
@@ -71,6 +78,8 @@ export class DeliveryDetail extends DeliverySummary {
 export function toSummary(row: DeliveryRow): DeliverySummary {
   return {
     id: row.id,
+    event_id: row.event_id,
+    subscription_id: row.subscription_id,
     event: row.event,
     priority: row.priority,
     status: row.status,

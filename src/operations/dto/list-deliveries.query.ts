@@ -1,6 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
 import { IsRealTimestamp } from '../../common/validation/is-real-timestamp.decorator';
 import { DELIVERY_STATUSES, DeliveryStatus } from '../../outbox/outbox-event.entity';
 import { EVENT_TYPES, EventType } from '../../events/event-catalog';
@@ -25,6 +25,11 @@ export class ListDeliveriesQuery {
   @IsString()
   @MaxLength(200)
   entity_id?: string;
+
+  @ApiPropertyOptional({ format: 'uuid', description: 'Only the deliveries to this subscription' })
+  @IsOptional()
+  @IsUUID('all')
+  subscription_id?: string;
 
   @ApiPropertyOptional({ format: 'date-time', description: 'Created at or after: a date or ISO 8601 date-time (offset within ±14:00)' })
   @IsOptional()

@@ -6,7 +6,7 @@ import { REPLAYABLE, ReplayableStatus } from '../../outbox/delivery-transitions'
 
 export const MAX_REPLAY_IDS = 1000;
 
-/** `POST /api/v1/webhooks/queue/replay`: either `ids`, or a filter with at least one of `event`, `since`, `until`. */
+/** `POST /api/v1/webhooks/queue/replay`: either `ids`, or a filter with at least one of `event`, `since`, `until`, `subscription_id`. */
 export class ReplayDto {
   @ApiPropertyOptional({ type: [String], format: 'uuid', maxItems: MAX_REPLAY_IDS })
   @IsOptional()
@@ -30,6 +30,11 @@ export class ReplayDto {
   @IsOptional()
   @IsRealTimestamp()
   until?: string;
+
+  @ApiPropertyOptional({ format: 'uuid', description: 'Only the deliveries to this subscription' })
+  @IsOptional()
+  @IsUUID('all')
+  subscription_id?: string;
 
   @ApiPropertyOptional({ enum: REPLAYABLE, default: 'sent', description: 'Filter only' })
   @IsOptional()

@@ -38,11 +38,29 @@ export class CircuitStats {
   @ApiProperty({ type: String, nullable: true, format: 'date-time' }) retry_at: string | null;
 }
 
+export class BlockedDelivery {
+  @ApiProperty({ format: 'uuid' }) subscription_id: string;
+  @ApiProperty() entity_type: string;
+  @ApiProperty() entity_id: string;
+  @ApiProperty({ format: 'uuid', description: 'The delivery waiting' }) delivery_id: string;
+  @ApiProperty({ format: 'uuid', description: 'The unfinished delivery of the same entity it waits for' }) blocked_by: string;
+  @ApiProperty({ format: 'date-time' }) created_at: string;
+}
+
+/** `per_entity` subscriptions deliver one entity's events in order: deliveries waiting for an earlier one of their entity. */
+export class OrderingStats {
+  @ApiProperty({ description: 'Deliveries waiting for an unfinished earlier delivery of their entity' }) blocked_deliveries: number;
+  @ApiProperty({ description: 'Distinct (subscription, entity) chains with a waiting delivery' }) blocked_entities: number;
+  @ApiProperty({ type: BlockedDelivery, nullable: true, description: 'The longest-waiting one; null when none waits' })
+  oldest_blocked: BlockedDelivery | null;
+}
+
 export class QueueStatsResponse {
   @ApiProperty({ format: 'date-time' }) generated_at: string;
   @ApiProperty({ type: QueueJobsStats }) queue: QueueJobsStats;
   @ApiProperty({ type: EventStats }) events: EventStats;
   @ApiProperty({ type: ThroughputStats }) throughput: ThroughputStats;
+  @ApiProperty({ type: OrderingStats }) ordering: OrderingStats;
   @ApiProperty({ type: [CircuitStats], description: 'Targets that failed in the last week, open ones first' }) circuits: CircuitStats[];
 }
 
