@@ -2,14 +2,19 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { Client } from 'pg';
+import { TestReceiver } from './support/receiver';
 import { createTestDatabase, TestDatabase } from './support/test-database';
-import { deleteRedisPrefix, TEST_REDIS_URL } from './support/test-app';
+import { deleteRedisPrefix, TEST_ADMIN_TOKEN, TEST_REDIS_URL } from './support/test-app';
+import { waitFor } from './support/wait';
 
 const ROOT = join(__dirname, '..');
 /** The real entry point, compiled on the fly (type checks are `npm run typecheck`'s job): boots in ~2 s. */
 const ENTRY = ['-r', 'ts-node/register/transpile-only', 'src/main.ts'];
 const EXIT_DEADLINE_MS = 10_000;
 const STACK_FRAME = /^\s+at .+:\d+:\d+\)?$/m;
+/** How long the receiver holds its answer to a delivery, so that SIGTERM arrives while it is in flight. */
+const HOLD_MS = 1500;
 
 interface Run {
   child: ChildProcess;
@@ -73,6 +78,21 @@ async function waitForHttp(url: string, run: Run, ms: number): Promise<Response>
   throw new Error(`${url} did not answer within ${ms} ms; stderr: ${run.output.stderr}`);
 }
 
+/** The outgoing events recorded for an entity, read straight from the database the process used. */
+async function deliveriesOf(databaseUrl: string, entityId: string) {
+  const client = new Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query(
+      `SELECT event_type, status, attempts, last_status_code FROM webhook_queue WHERE entity_id = $1 ORDER BY created_at`,
+      [entityId],
+    );
+    return rows;
+  } finally {
+    await client.end();
+  }
+}
+
 describe('booting the real entry point', () => {
   it('PORT=abc: exits 1 within seconds, naming PORT, without a stack trace', async () => {
     const run = startEntryPoint({ NODE_ENV: 'development', PORT: 'abc' });
@@ -123,26 +143,53 @@ describe('booting the real entry point', () => {
       await deleteRedisPrefix(queuePrefix);
     });
 
-    it('serves /health/live, then stops on SIGTERM (control for the refusals above)', async () => {
-      const port = await freePort();
-      const run = startEntryPoint({
-        NODE_ENV: 'test',
-        PORT: String(port),
-        LOG_LEVEL: 'silent',
-        DATABASE_URL: db.url,
-        REDIS_URL: TEST_REDIS_URL,
-        QUEUE_PREFIX: queuePrefix,
-        N8N_BASE_URL: 'http://127.0.0.1:9',
-      });
+    it('serves /health/live; on SIGTERM it finishes and records the delivery in flight, then exits (control for the refusals above)', async () => {
+      // The receiver holds its answer: SIGTERM arrives while the delivery is in flight.
+      const receiver = await new TestReceiver().start();
+      receiver.respondWith(() => ({ status: 200, delayMs: HOLD_MS }));
       try {
-        const res = await waitForHttp(`http://127.0.0.1:${port}/health/live`, run, 30_000);
-        expect(res.status).toBe(200);
+        const port = await freePort();
+        const run = startEntryPoint({
+          NODE_ENV: 'test',
+          PORT: String(port),
+          LOG_LEVEL: 'silent',
+          DATABASE_URL: db.url,
+          REDIS_URL: TEST_REDIS_URL,
+          QUEUE_PREFIX: queuePrefix,
+          N8N_BASE_URL: receiver.url,
+          ADMIN_TOKEN: TEST_ADMIN_TOKEN,
+        });
+        let leadId: string;
+        try {
+          const res = await waitForHttp(`http://127.0.0.1:${port}/health/live`, run, 30_000);
+          expect(res.status).toBe(200);
+          const created = await fetch(`http://127.0.0.1:${port}/api/v1/leads`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', authorization: `Bearer ${TEST_ADMIN_TOKEN}` },
+            body: JSON.stringify({ title: 'Bakery in Lille', url: `https://ads.example/${queuePrefix}` }),
+          });
+          expect(created.status).toBe(201);
+          leadId = ((await created.json()) as { id: string }).id;
+          await waitFor(() => receiver.forEntity(leadId).length > 0, { timeoutMs: 20_000, what: 'the lead_scraped delivery in flight' });
+        } finally {
+          run.child.kill('SIGTERM');
+        }
+        const { code, signal } = await exitWithin(run, EXIT_DEADLINE_MS);
+        // Nest re-raises the SIGTERM it handled, so a graceful exit reports what an abrupt death would:
+        // what tells them apart is what the process did before exiting.
+        expect([
+          { code: 0, signal: null },
+          { code: null, signal: 'SIGTERM' },
+        ]).toContainEqual({ code, signal });
+        expect(run.output.stderr).toBe('');
+        // It waited for the receiver's answer and wrote the outcome before closing the database.
+        expect(await deliveriesOf(db.url, leadId)).toEqual([
+          { event_type: 'lead_scraped', status: 'sent', attempts: 1, last_status_code: 200 },
+        ]);
+        expect(receiver.forEntity(leadId)).toHaveLength(1);
       } finally {
-        run.child.kill('SIGTERM');
+        await receiver.stop();
       }
-      const { code, signal } = await exitWithin(run, EXIT_DEADLINE_MS);
-      expect(code === 0 || signal === 'SIGTERM').toBe(true);
-      expect(run.output.stderr).toBe('');
     });
   });
 });

@@ -7,10 +7,11 @@ import { Video } from '../src/domain/videos/video.entity';
 import { WorkflowExecution } from '../src/domain/workflow-executions/workflow-execution.entity';
 import { WebhookLog } from '../src/audit/webhook-log.entity';
 import { OutboxEvent } from '../src/outbox/outbox-event.entity';
+import { ErrorNotificationsService } from '../src/webhook-responses/error-notifications.service';
 import { WorkflowErrorReport } from '../src/webhook-responses/workflow-error-report.entity';
 import { CALLBACKS, postSigned } from './support/callbacks';
 import { TestReceiver } from './support/receiver';
-import { signedHeaders } from './support/sign';
+import { nowSeconds, signedHeaders } from './support/sign';
 import { TcpProxy } from './support/tcp-proxy';
 import { startTestApp, TestApp, TEST_WEBHOOK_SECRET } from './support/test-app';
 import { createTestDatabase } from './support/test-database';
@@ -86,15 +87,6 @@ describe('incoming n8n callbacks', () => {
       expect(sameDecision.body.video.id).toBe(first.body.video.id);
       expect(await repo(Video).countBy({ demoId: demo.id })).toBe(1);
       expect((await repo(Demo).findOneByOrFail({ id: demo.id })).reviewedBy).toBeNull();
-    });
-
-    it('applies concurrent copies of one callback once', async () => {
-      const demo = await newDemo();
-      const id = randomUUID();
-      const results = await Promise.all([1, 2, 3, 4].map(() => post('demo-approval', { demo_id: demo.id, approved: true }, { id })));
-      expect(results.map((r) => r.status)).toEqual([200, 200, 200, 200]);
-      expect(new Set(results.map((r) => r.body.video.id)).size).toBe(1);
-      expect(await repo(Video).countBy({ demoId: demo.id })).toBe(1);
     });
 
     it('rejects a demo without requesting a video', async () => {
@@ -282,6 +274,38 @@ describe('incoming n8n callbacks', () => {
       });
     });
 
+    it('applies racing identical copies once: one report and one workflow_error, the other copies answered as replays', async () => {
+      // Each application writes a report and raises an event, so only the idempotency store keeps copies from adding more.
+      const workflowId = `wf-race-${randomUUID()}`;
+      const body = { workflow_id: workflowId, error_message: 'Render timed out', severity: 'error' };
+      const copies = 4;
+      // Every copy has looked its key up (not stored yet) and is applying before any of them commits: a real race.
+      const held = hold(
+        t.app.get(ErrorNotificationsService),
+        'report',
+        ([dto]) => (dto as { workflow_id: string }).workflow_id === workflowId,
+      );
+      try {
+        const opts = { id: randomUUID(), timestamp: nowSeconds() };
+        const sent = Promise.all(Array.from({ length: copies }, () => post('error-notification', body, opts).then((r) => r)));
+        await waitFor(() => held.arrived() === copies, { what: `${copies} copies applying at once` });
+        held.release();
+        const results = await sent;
+        expect(results.map((r) => r.status)).toEqual(Array.from({ length: copies }, () => 200));
+        const replayed = results.filter((r) => r.headers['idempotent-replayed'] === 'true');
+        expect(replayed).toHaveLength(copies - 1);
+        const [applied] = results.filter((r) => r.headers['idempotent-replayed'] === undefined);
+        for (const copy of replayed) expect(copy.body).toEqual(applied!.body);
+        expect(await repo(WorkflowErrorReport).findBy({ workflowId })).toEqual([expect.objectContaining({ id: applied!.body.report_id })]);
+        expect(await repo(OutboxEvent).findBy({ eventType: 'workflow_error', entityId: workflowId })).toEqual([
+          expect.objectContaining({ id: applied!.body.event_id }),
+        ]);
+      } finally {
+        held.release();
+        held.restore();
+      }
+    });
+
     it('leaves the lead alone for a warning', async () => {
       const lead = await newLead();
       await post('error-notification', { workflow_id: 'wf-demo', lead_id: lead.id, error_message: 'slow', severity: 'warning' }).expect(
@@ -438,3 +462,28 @@ describe('incoming n8n callbacks: rate limit per source address', () => {
     }
   });
 });
+
+/**
+ * Holds every call of `object[method]` whose arguments match until `release()` (the method itself
+ * is unchanged), counting those that arrived; `restore()` puts the method back as it was.
+ */
+function hold(object: object, method: string, matches: (args: unknown[]) => boolean) {
+  const target = object as Record<string, (...args: unknown[]) => Promise<unknown>>;
+  const own = Object.prototype.hasOwnProperty.call(target, method);
+  const original = target[method]!;
+  let arrived = 0;
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  target[method] = async function (this: unknown, ...args: unknown[]) {
+    if (matches(args)) {
+      arrived++;
+      await released;
+    }
+    return original.apply(this, args);
+  };
+  return {
+    arrived: () => arrived,
+    release: () => release(),
+    restore: () => (own ? (target[method] = original) : Reflect.deleteProperty(target, method)),
+  };
+}

@@ -1,29 +1,19 @@
-import { Controller, HttpCode, INestApplication, Post, UseGuards } from '@nestjs/common';
+import { INestApplication } from '@nestjs/common';
 import { createServer } from 'node:net';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { CircuitBreakerService } from '../src/circuit-breaker/circuit-breaker.service';
-import { MetricsService } from '../src/metrics/metrics.service';
-import { WebhookSignatureGuard } from '../src/security/webhook-signature.guard';
 import { TriggerService } from '../src/triggers/trigger.service';
+import { CALLBACKS, postSigned } from './support/callbacks';
 import { TestReceiver } from './support/receiver';
+import { nowSeconds } from './support/sign';
 import { startTestApp, TEST_ADMIN_TOKEN } from './support/test-app';
 import { waitFor } from './support/wait';
 
 const USER = 'ops';
 const PASSWORD = 'board-password-0123456789';
+const STATUS_CALLBACK = `${CALLBACKS}/workflow-status`;
 const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
-
-/** A signed incoming route (test-only), to exercise the signature-failure metric. */
-@Controller('api/v1/webhooks/n8n/metrics-test')
-@UseGuards(WebhookSignatureGuard)
-class SignedController {
-  @Post()
-  @HttpCode(200)
-  accept() {
-    return { ok: true };
-  }
-}
 
 describe('metrics and Bull Board (e2e)', () => {
   const receiver = new TestReceiver();
@@ -40,16 +30,13 @@ describe('metrics and Bull Board (e2e)', () => {
       if (r.body?.event === 'video_completed' && ++videoCalls === 1) return { status: 502 };
       return { status: 200 };
     });
-    const started = await startTestApp(
-      {
-        N8N_BASE_URL: receiver.url,
-        WEBHOOK_RETRY_DELAYS_MS: '100',
-        ADMIN_USER: USER,
-        ADMIN_PASSWORD: PASSWORD,
-        OUTBOX_RELAY_INTERVAL_MS: '200',
-      },
-      { controllers: [SignedController] },
-    );
+    const started = await startTestApp({
+      N8N_BASE_URL: receiver.url,
+      WEBHOOK_RETRY_DELAYS_MS: '100',
+      ADMIN_USER: USER,
+      ADMIN_PASSWORD: PASSWORD,
+      OUTBOX_RELAY_INTERVAL_MS: '200',
+    });
     ({ app, http, dataSource } = started);
     close = () => started.close();
   });
@@ -66,12 +53,13 @@ describe('metrics and Bull Board (e2e)', () => {
       // The three events, and the alert the failed one raises (a workflow_error event), all end.
       const ended = `SELECT count(*)::int AS n FROM webhook_queue WHERE status IN ('sent', 'failed')`;
       await waitFor(async () => (await dataSource.query(ended))[0].n === 4, { what: 'four deliveries ended' });
-      await request(http)
-        .post('/api/v1/webhooks/n8n/metrics-test')
-        .set('content-type', 'application/json')
-        .send('{"unsigned":true}')
-        .expect(401);
-      app.get(MetricsService).recordCallback('demo-status', 'accepted');
+      // Real callbacks (they raise no outgoing event): one applied, the same one resent (a replay), and one unsigned.
+      const status = { workflow_id: 'wf-metrics', execution_id: 'exec-metrics', status: 'running', progress: 10 };
+      const applied = await postSigned(http, STATUS_CALLBACK, status, { id: 'metrics-1', timestamp: nowSeconds() - 1 }).expect(200);
+      expect(applied.headers['idempotent-replayed']).toBeUndefined();
+      const resent = await postSigned(http, STATUS_CALLBACK, status, { id: 'metrics-1', timestamp: nowSeconds() }).expect(200);
+      expect(resent.headers['idempotent-replayed']).toBe('true');
+      await request(http).post(STATUS_CALLBACK).set('content-type', 'application/json').send('{"unsigned":true}').expect(401);
       await app.get(CircuitBreakerService).recordFailure('http://n8n.test/webhook/flaky');
     });
 
@@ -86,26 +74,30 @@ describe('metrics and Bull Board (e2e)', () => {
       expect(res.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
       const text = res.text;
       const expected = [
-        'bridge_webhook_deliveries_total{event="lead_scraped",outcome="sent"} 1',
-        'bridge_webhook_deliveries_total{event="demo_failed",outcome="failed"} 1',
-        'bridge_webhook_deliveries_total{event="video_completed",outcome="retrying"} 1',
-        'bridge_webhook_deliveries_total{event="video_completed",outcome="sent"} 1',
-        'bridge_webhook_deliveries_total{event="workflow_error",outcome="sent"} 1',
-        'bridge_webhook_delivery_duration_seconds_count{event="lead_scraped",outcome="sent"} 1',
-        'bridge_webhook_delivery_duration_seconds_count{event="video_completed",outcome="retrying"} 1',
-        'bridge_webhook_delivery_attempts_count{event="video_completed",outcome="sent"} 1',
-        'bridge_webhook_delivery_attempts_sum{event="video_completed",outcome="sent"} 2',
-        'bridge_webhook_delivery_attempts_sum{event="demo_failed",outcome="failed"} 1',
+        'bridge_webhook_deliveries_total{event="lead_scraped",subscription="built-in",outcome="sent"} 1',
+        'bridge_webhook_deliveries_total{event="demo_failed",subscription="built-in",outcome="failed"} 1',
+        'bridge_webhook_deliveries_total{event="video_completed",subscription="built-in",outcome="retrying"} 1',
+        'bridge_webhook_deliveries_total{event="video_completed",subscription="built-in",outcome="sent"} 1',
+        'bridge_webhook_deliveries_total{event="workflow_error",subscription="built-in",outcome="sent"} 1',
+        'bridge_webhook_delivery_duration_seconds_count{event="lead_scraped",subscription="built-in",outcome="sent"} 1',
+        'bridge_webhook_delivery_duration_seconds_count{event="video_completed",subscription="built-in",outcome="retrying"} 1',
+        'bridge_webhook_delivery_attempts_count{event="video_completed",subscription="built-in",outcome="sent"} 1',
+        'bridge_webhook_delivery_attempts_sum{event="video_completed",subscription="built-in",outcome="sent"} 2',
+        'bridge_webhook_delivery_attempts_sum{event="demo_failed",subscription="built-in",outcome="failed"} 1',
         'bridge_queue_jobs{queue="webhook-deliveries",state="failed"} 1',
         'bridge_queue_jobs{queue="webhook-deliveries",state="active"} 0',
         'bridge_queue_paused 0',
         'bridge_outbox_lag_seconds 0',
-        'bridge_incoming_callbacks_total{endpoint="demo-status",outcome="accepted"} 1',
+        'bridge_incoming_callbacks_total{endpoint="workflow-status",outcome="accepted"} 1',
+        'bridge_incoming_callbacks_total{endpoint="workflow-status",outcome="duplicate"} 1',
+        'bridge_incoming_callbacks_total{endpoint="workflow-status",outcome="rejected"} 1',
         'bridge_signature_failures_total{reason="signature_missing"} 1',
         'bridge_circuit_state{target="http://n8n.test/webhook/flaky"} 0',
       ];
       for (const line of expected) expect(text.split('\n')).toContain(line);
-      expect(text).toMatch(/^bridge_webhook_delivery_duration_seconds_bucket\{le="\+Inf",event="lead_scraped",outcome="sent"\} 1$/m);
+      expect(text).toMatch(
+        /^bridge_webhook_delivery_duration_seconds_bucket\{le="\+Inf",event="lead_scraped",subscription="built-in",outcome="sent"\} 1$/m,
+      );
       expect(text).toMatch(/^bridge_queue_jobs\{queue="webhook-deliveries",state="completed"\} 3$/m);
       expect(text).toMatch(/^process_cpu_user_seconds_total \d/m);
     });

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Lead } from '../src/domain/leads/lead.entity';
 import { OutboxEvent } from '../src/outbox/outbox-event.entity';
+import { OutboxPublisher } from '../src/outbox/outbox-publisher.service';
 import { WebhookQueueService } from '../src/queue/webhook-queue.service';
 import { EventType } from '../src/events/event-catalog';
 import { EventInput } from '../src/events/event-envelope';
@@ -13,6 +14,28 @@ import { waitFor } from './support/wait';
 
 const newLead = () => ({ title: 'Roofer in Nantes', url: `https://ads.example/${randomUUID()}` });
 const rowStatus = async (t: TestApp, id: string) => (await t.dataSource.getRepository(OutboxEvent).findOneBy({ id }))?.status;
+/**
+ * Records the publisher's attempts to queue outbox rows that failed (the publish right after the
+ * commit, then each relay pass), without changing what they do; `restore` puts the method back.
+ */
+function failedPublishes(t: TestApp) {
+  const publisher = t.app.get(OutboxPublisher);
+  const publish = publisher.publish.bind(publisher);
+  const failed: string[][] = [];
+  publisher.publish = async (events, manager) => {
+    try {
+      await publish(events, manager);
+    } catch (error) {
+      failed.push(events.map((e) => e.id));
+      throw error;
+    }
+  };
+  return {
+    of: (id: string) => failed.filter((ids) => ids.includes(id)).length,
+    restore: () => Reflect.deleteProperty(publisher, 'publish'),
+  };
+}
+
 const fast = { WEBHOOK_RETRY_DELAYS_MS: '200,400', WEBHOOK_TIMEOUT_MS: '2000', OUTBOX_RELAY_INTERVAL_MS: '200' };
 
 describe('outgoing events: ordering and failures', () => {
@@ -55,14 +78,26 @@ describe('outgoing events: ordering and failures', () => {
     const t = await startTestApp({ ...fast, N8N_BASE_URL: receiver.url, REDIS_URL: `redis://${proxy.address}` });
     try {
       await proxy.cut();
+      const failures = failedPublishes(t);
       const repo = t.dataSource.getRepository(Lead);
       const started = Date.now();
       const lead = await repo.save(repo.create(newLead()));
       expect(Date.now() - started).toBeLessThan(2000);
       const [row] = await t.dataSource.getRepository(OutboxEvent).findBy({ entityId: lead.id });
-      // Stays pending while the queue cannot be reached.
-      await new Promise((r) => setTimeout(r, 600));
-      expect(await rowStatus(t, row!.id)).toBe('pending');
+      // Stays pending while the queue cannot be reached: watched until three attempts to queue it failed
+      // (the publish after the commit, then the relay's passes).
+      const seen = new Set<string | undefined>();
+      await waitFor(
+        async () => {
+          const status = await rowStatus(t, row!.id);
+          seen.add(status);
+          return status !== 'pending' || failures.of(row!.id) >= 3;
+        },
+        { what: 'three failed attempts to queue the row' },
+      );
+      seen.add(await rowStatus(t, row!.id));
+      failures.restore();
+      expect([...seen]).toEqual(['pending']);
       expect(receiver.forEntity(lead.id)).toHaveLength(0);
 
       await proxy.restore();

@@ -6,10 +6,13 @@ import { Redis } from 'ioredis';
 import request from 'supertest';
 import { Webhook } from 'standardwebhooks';
 import { ServiceUnavailableError } from '../src/common/errors/app-errors';
+import { OutboxEvent } from '../src/outbox/outbox-event.entity';
 import { REDIS } from '../src/redis/redis.module';
 import { WebhookSignatureGuard } from '../src/security/webhook-signature.guard';
 import { WebhookSignerService } from '../src/security/webhook-signer.service';
 import { VerifiedWebhook, WebhookContext, WebhookRequest } from '../src/security/webhook-request';
+import { WorkflowErrorReport } from '../src/webhook-responses/workflow-error-report.entity';
+import { CALLBACKS } from './support/callbacks';
 import { hmacHex, nowSeconds, signedHeaders } from './support/sign';
 import { startTestApp, TEST_REDIS_URL, TestApp } from './support/test-app';
 import { waitFor } from './support/wait';
@@ -19,25 +22,16 @@ const OLD_SECRET = 'e2e-old-secret-0123456789abcdef0123456789ab';
 const ECHO = '/security-e2e/echo';
 const FLAKY = '/security-e2e/flaky';
 
-/** How many times the guarded handler applied each exact body: proves "never applied twice". */
-const applied = new Map<string, number>();
-/** The echo route's idempotency store: X-Webhook-Id → first answer (as the product's callback routes do). */
-const answers = new Map<string, unknown>();
 const failedOnce = new Set<string>();
 
-/** Test-only routes behind the guard (the product's own routes live elsewhere). */
+/** Test-only routes behind the guard: they show what the guard handed over, and keep no state of their own. */
 @Controller('security-e2e')
 @UseGuards(WebhookSignatureGuard)
 class EchoController {
   @Post('echo')
   @HttpCode(200)
-  echo(@Body() body: unknown, @VerifiedWebhook() webhook: WebhookContext, @Req() req: WebhookRequest) {
-    if (webhook.id !== undefined && answers.has(webhook.id)) return { ...(answers.get(webhook.id) as object), repeat: webhook.repeat };
-    const key = req.rawBody?.toString('hex') ?? '';
-    applied.set(key, (applied.get(key) ?? 0) + 1);
-    const answer = { applied: applied.get(key), webhook, body };
-    if (webhook.id !== undefined) answers.set(webhook.id, answer);
-    return answer;
+  echo(@Body() body: unknown, @VerifiedWebhook() webhook: WebhookContext) {
+    return { webhook, body };
   }
 
   /** Fails with 503 the first time it sees a body: nothing was applied, so the same bytes may be retried. */
@@ -61,6 +55,22 @@ function startEchoApp(env: Record<string, string> = {}): Promise<EchoApp> {
 
 let uid = 0;
 const uniqueId = (label: string) => `${label}-${Date.now().toString(36)}-${++uid}`;
+
+/**
+ * The product's `error-notification` callback, behind the same guard: each time it is applied it
+ * writes a report row and raises a `workflow_error` event, so only the guard and the route's
+ * idempotency store keep a resent copy from being applied twice.
+ */
+const ERROR_CALLBACK = `${CALLBACKS}/error-notification`;
+const errorReport = (workflowId: string) =>
+  JSON.stringify({ workflow_id: workflowId, error_message: 'render failed', severity: 'warning' });
+/** What the callbacks for this workflow changed: report rows written and workflow_error events raised. */
+async function effectsOf(t: TestApp, workflowId: string) {
+  return {
+    reports: await t.dataSource.getRepository(WorkflowErrorReport).countBy({ workflowId }),
+    events: await t.dataSource.getRepository(OutboxEvent).countBy({ eventType: 'workflow_error', entityId: workflowId }),
+  };
+}
 
 describe('webhook signature guard (e2e, real Postgres and Redis)', () => {
   let t: EchoApp;
@@ -102,7 +112,6 @@ describe('webhook signature guard (e2e, real Postgres and Redis)', () => {
     const headers = signedHeaders(body, NEW_SECRET, { id: uniqueId('ok') });
     const res = await post(ECHO, body, headers).expect(200);
     expect(res.body).toEqual({
-      applied: 1,
       webhook: { id: headers['x-webhook-id'], timestamp: Number(headers['x-webhook-timestamp']), secretIndex: 0, repeat: false },
       body: { execution_id: 'e-1', status: 'done' },
     });
@@ -228,40 +237,52 @@ describe('webhook signature guard (e2e, real Postgres and Redis)', () => {
   });
 
   describe('replay protection', () => {
-    it('refuses the exact same signed request (no X-Webhook-Id) a second time with 409 replayed, and applies it once', async () => {
-      const body = JSON.stringify({ replay: uniqueId('rp') });
+    it('refuses the exact same signed callback (no X-Webhook-Id) a second time with 409 replayed: applied once', async () => {
+      const workflowId = uniqueId('rp');
+      const body = errorReport(workflowId);
       const headers = signedHeaders(body, NEW_SECRET);
-      await post(ECHO, body, headers).expect(200);
-      const again = await post(ECHO, body, headers).expect(409);
+      await post(ERROR_CALLBACK, body, headers).expect(200);
+      const again = await post(ERROR_CALLBACK, body, headers).expect(409);
       expect(again.body.error).toBe('replayed');
       // The same signature in upper-case hex is the same signed content.
-      await post(ECHO, body, {
+      await post(ERROR_CALLBACK, body, {
         ...headers,
         'x-webhook-signature-256': `sha256=${headers['x-webhook-signature-256']!.slice(7).toUpperCase()}`,
       }).expect(409);
-      expect(applied.get(Buffer.from(body).toString('hex'))).toBe(1);
+      expect(await effectsOf(t, workflowId)).toEqual({ reports: 1, events: 1 });
     });
 
-    it('hands an identical resend with the same X-Webhook-Id to the route as a repeat (same answer, applied once)', async () => {
-      const id = uniqueId('retry');
-      const body = JSON.stringify({ retried: id });
-      const headers = signedHeaders(body, NEW_SECRET, { id });
-      const first = await post(ECHO, body, headers).expect(200);
-      expect(first.body.webhook).toMatchObject({ id, repeat: false });
-      const again = await post(ECHO, body, headers).expect(200);
-      expect(again.body).toEqual({ ...first.body, repeat: true });
-      expect(applied.get(Buffer.from(body).toString('hex'))).toBe(1);
+    it('hands an identical resend with the same X-Webhook-Id to the route as a repeat: the callback answers it from its store, applied once', async () => {
+      // What the guard hands a route: the first copy, then the same bytes as a repeat.
+      const echoId = uniqueId('retry');
+      const echoBody = JSON.stringify({ retried: echoId });
+      const echoHeaders = signedHeaders(echoBody, NEW_SECRET, { id: echoId });
+      expect((await post(ECHO, echoBody, echoHeaders).expect(200)).body.webhook).toMatchObject({ id: echoId, repeat: false });
+      expect((await post(ECHO, echoBody, echoHeaders).expect(200)).body.webhook).toMatchObject({ id: echoId, repeat: true });
+
+      // A product callback resent the same way: the first answer again, marked replayed, and nothing applied twice.
+      const workflowId = uniqueId('retry');
+      const body = errorReport(workflowId);
+      const headers = signedHeaders(body, NEW_SECRET, { id: workflowId });
+      const first = await post(ERROR_CALLBACK, body, headers).expect(200);
+      expect(first.headers['idempotent-replayed']).toBeUndefined();
+      const again = await post(ERROR_CALLBACK, body, headers).expect(200);
+      expect(again.headers['idempotent-replayed']).toBe('true');
+      expect(again.body).toEqual(first.body);
+      expect(await effectsOf(t, workflowId)).toEqual({ reports: 1, events: 1 });
     });
 
     it('refuses the same signed bytes sent with another X-Webhook-Id, or with the id removed (the id is not signed)', async () => {
-      const id = uniqueId('swap');
-      const body = JSON.stringify({ swapped: id });
-      const headers = signedHeaders(body, NEW_SECRET, { id });
-      await post(ECHO, body, headers).expect(200);
-      expect((await post(ECHO, body, { ...headers, 'x-webhook-id': `${id}-other` }).expect(409)).body.error).toBe('replayed');
+      const workflowId = uniqueId('swap');
+      const body = errorReport(workflowId);
+      const headers = signedHeaders(body, NEW_SECRET, { id: workflowId });
+      await post(ERROR_CALLBACK, body, headers).expect(200);
+      expect((await post(ERROR_CALLBACK, body, { ...headers, 'x-webhook-id': `${workflowId}-other` }).expect(409)).body.error).toBe(
+        'replayed',
+      );
       const { 'x-webhook-id': _removed, ...withoutId } = headers;
-      expect((await post(ECHO, body, withoutId).expect(409)).body.error).toBe('replayed');
-      expect(applied.get(Buffer.from(body).toString('hex'))).toBe(1);
+      expect((await post(ERROR_CALLBACK, body, withoutId).expect(409)).body.error).toBe('replayed');
+      expect(await effectsOf(t, workflowId)).toEqual({ reports: 1, events: 1 });
     });
 
     it('keys the replay in Redis under <prefix>:replay: for twice the tolerance', async () => {
@@ -422,7 +443,7 @@ describe('webhook signature guard (e2e, real Postgres and Redis)', () => {
               const res = await post(ECHO, original!.body, headers);
               const isRepeat = original!.id !== undefined && headers['x-webhook-id'] === original!.id;
               expect(res.status).toBe(isRepeat ? 200 : 409);
-              if (isRepeat) expect(res.body.repeat).toBe(true);
+              if (isRepeat) expect(res.body.webhook.repeat).toBe(true);
               if (isRepeat) repeats++;
               else replays++;
               return;
@@ -509,22 +530,38 @@ describe('webhook signature guard in standard-webhooks mode (e2e)', () => {
   });
   afterAll(() => (t as EchoApp | undefined)?.close());
 
-  it('accepts what the standardwebhooks library signs; an identical resend reaches the route as a repeat; hmac-sha256 headers mean nothing', async () => {
-    const body = JSON.stringify({ standard: uniqueId('sw') });
-    const id = uniqueId('msg');
-    const signature = new Webhook(secret).sign(id, new Date(), body);
-    const headers = {
+  /** Headers the standardwebhooks library signs `body` with, sent as n8n would. */
+  const standardHeaders = (id: string, body: string) => {
+    const now = new Date();
+    return {
       'content-type': 'application/json',
       'webhook-id': id,
-      'webhook-timestamp': String(nowSeconds()),
-      'webhook-signature': signature,
+      'webhook-timestamp': String(Math.floor(now.getTime() / 1000)),
+      'webhook-signature': new Webhook(secret).sign(id, now, body),
     };
+  };
+
+  it('accepts what the standardwebhooks library signs; an identical resend is a repeat, applied once; hmac-sha256 headers mean nothing', async () => {
+    const body = JSON.stringify({ standard: uniqueId('sw') });
+    const id = uniqueId('msg');
+    const headers = standardHeaders(id, body);
     const first = await request(t.http).post(ECHO).set(headers).send(body).expect(200);
     expect(first.body.webhook).toMatchObject({ id, secretIndex: 0, repeat: false });
     // The id is signed in this scheme, so an exact resend always carries the original id.
     const again = await request(t.http).post(ECHO).set(headers).send(body).expect(200);
-    expect(again.body).toEqual({ ...first.body, repeat: true });
-    expect(applied.get(Buffer.from(body).toString('hex'))).toBe(1);
+    expect(again.body.webhook).toMatchObject({ id, secretIndex: 0, repeat: true });
+
+    // A product callback resent the same way: the first answer again, marked replayed, and nothing applied twice.
+    const workflowId = uniqueId('sw');
+    const report = errorReport(workflowId);
+    const reportHeaders = standardHeaders(workflowId, report);
+    const applied = await request(t.http).post(ERROR_CALLBACK).set(reportHeaders).send(report).expect(200);
+    expect(applied.headers['idempotent-replayed']).toBeUndefined();
+    const resent = await request(t.http).post(ERROR_CALLBACK).set(reportHeaders).send(report).expect(200);
+    expect(resent.headers['idempotent-replayed']).toBe('true');
+    expect(resent.body).toEqual(applied.body);
+    expect(await effectsOf(t, workflowId)).toEqual({ reports: 1, events: 1 });
+
     expect((await request(t.http).post(ECHO).set(signedHeaders(body, secret)).send(body).expect(401)).body.error).toBe('signature_missing');
   });
 
