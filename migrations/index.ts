@@ -5,6 +5,7 @@ import { QueryIndexes1795916761803 } from './1795916761803-QueryIndexes';
 import { CallbackBodyHash1796136033867 } from './1796136033867-CallbackBodyHash';
 import { CallbackRetentionIndex1796140000000 } from './1796140000000-CallbackRetentionIndex';
 import { Subscriptions1796300000000 } from './1796300000000-Subscriptions';
+import { AttemptAuditUnique1796310000000 } from './1796310000000-AttemptAuditUnique';
 
 /** Every migration, in order. Listed explicitly so the app, the CLI and the tests run the same set. */
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
@@ -14,4 +15,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   CallbackBodyHash1796136033867,
   CallbackRetentionIndex1796140000000,
   Subscriptions1796300000000,
+  AttemptAuditUnique1796310000000,
 ];

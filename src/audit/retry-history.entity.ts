@@ -3,7 +3,7 @@ import { OutboxEvent } from '../outbox/outbox-event.entity';
 
 /** One row per delivery attempt of an outgoing event. */
 @Entity('webhook_retry_history')
-@Index('idx_webhook_retry_history_delivery', ['deliveryId', 'attempt'])
+@Index('idx_webhook_retry_history_delivery', ['deliveryId', 'attempt'], { unique: true })
 @Index('idx_webhook_retry_history_created', ['createdAt'])
 export class RetryHistory {
   @PrimaryGeneratedColumn('increment', { type: 'bigint' })

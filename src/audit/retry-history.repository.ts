@@ -34,12 +34,13 @@ export interface AttemptCounts {
 export class RetryHistoryRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  /** One multi-row INSERT through `manager`'s transaction. */
+  /** One multi-row INSERT through `manager`'s transaction; an attempt already written is not written again. */
   async insertMany(rows: NewRetryHistory[], manager: EntityManager): Promise<void> {
     const col = <T>(f: (r: NewRetryHistory) => T) => rows.map(f);
     await manager.query(
       `INSERT INTO webhook_retry_history (delivery_id, attempt, outcome, status_code, error, duration_ms, scheduled_delay_ms)
-        SELECT * FROM unnest($1::uuid[], $2::int[], $3::text[], $4::int[], $5::text[], $6::int[], $7::int[])`,
+        SELECT * FROM unnest($1::uuid[], $2::int[], $3::text[], $4::int[], $5::text[], $6::int[], $7::int[])
+        ON CONFLICT DO NOTHING`,
       [
         col((r) => r.deliveryId),
         col((r) => r.attempt),

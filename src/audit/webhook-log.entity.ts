@@ -5,6 +5,7 @@ export type WebhookDirection = 'incoming' | 'outgoing';
 /** The audit trail: one row per outgoing attempt and per incoming request, accepted or refused. */
 @Entity('webhook_logs')
 @Index('idx_webhook_logs_delivery', ['deliveryId'])
+@Index('uq_webhook_logs_outgoing_attempt', ['deliveryId', 'attempt'], { unique: true, where: `direction = 'outgoing'` })
 @Index('idx_webhook_logs_direction_created', ['direction', 'createdAt'])
 export class WebhookLog {
   @PrimaryGeneratedColumn('uuid')

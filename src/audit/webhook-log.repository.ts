@@ -33,7 +33,8 @@ export class WebhookLogRepository {
   /**
    * One multi-row INSERT with one array parameter per column (unnest): the statement text and the
    * parameter count stay the same whatever the batch size, and no ORM work per row. Columns left
-   * out take their defaults (id, method 'POST', request_headers '{}', created_at).
+   * out take their defaults (id, method 'POST', request_headers '{}', created_at). An outgoing
+   * attempt already logged is not logged again (unique on delivery and attempt).
    */
   async insertMany(rows: NewWebhookLog[], manager: EntityManager = this.dataSource.manager): Promise<void> {
     const col = <T>(pick: (row: NewWebhookLog) => T | null | undefined) => rows.map((row) => pick(row) ?? null);
@@ -45,7 +46,8 @@ export class WebhookLogRepository {
         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::int[],
             $9::jsonb[], $10::text[], $11::int[], $12::text[], $13::int[], $14::text[], $15::text[], $16::text[])
           AS v(direction, delivery_id, event_type, entity_type, entity_id, endpoint, method, attempt,
-            headers, body, status, response, duration_ms, outcome, reason, source_ip)`,
+            headers, body, status, response, duration_ms, outcome, reason, source_ip)
+        ON CONFLICT DO NOTHING`,
       [
         col((r) => r.direction),
         col((r) => r.deliveryId),

@@ -67,15 +67,22 @@ export class OutboxRelayService implements OnApplicationBootstrap, OnApplication
     });
   }
 
-  /** Rows the database says are in the queue, but whose job Redis no longer has. */
+  /**
+   * Rows the database says are in the queue, but whose job will not run: Redis no longer has it,
+   * or it is completed or failed (BullMQ gave up on it, e.g. stalled too often) while the row is
+   * not finished. The dead job is removed (a job id in the completed or failed set makes `add` a
+   * no-op), then queued again.
+   */
   private republishLost(): Promise<number> {
     const quietMs = Math.max(2000, this.config.outbox.relayIntervalMs * 2);
     return this.dataSource.transaction(async (manager) => {
       const rows = await this.deliveries.quietInQueue(quietMs, BATCH, manager);
       if (rows.length === 0) return 0;
-      const present = await this.queue.existing(rows.map((r) => r.id));
-      const lost = rows.filter((r) => !present.has(r.id));
+      const jobs = await this.queue.liveness(rows.map((r) => r.id));
+      const lost = rows.filter((r) => jobs.get(r.id) !== 'live');
       if (lost.length === 0) return 0;
+      const dead = lost.filter((r) => jobs.get(r.id) === 'dead').map((r) => r.id);
+      if (dead.length) await this.queue.removeMany(dead);
       await this.queue.enqueue(lost);
       await this.deliveries.requeueLost(
         lost.map((r) => r.id),

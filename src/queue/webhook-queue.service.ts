@@ -39,6 +39,20 @@ export class WebhookQueueService {
     return new Set(ids.filter((_, i) => states[i] !== 'unknown'));
   }
 
+  /**
+   * The state of each id's job, for the relay: `live` (waiting, delayed, active: it will run),
+   * `dead` (completed or failed: it will not run again) or `missing`.
+   */
+  async liveness(ids: string[]): Promise<Map<string, 'live' | 'dead' | 'missing'>> {
+    const states = await Promise.all(ids.map((id) => this.queue.getJobState(id)));
+    return new Map(
+      ids.map((id, i) => {
+        const state = states[i];
+        return [id, state === 'unknown' ? 'missing' : state === 'completed' || state === 'failed' ? 'dead' : 'live'];
+      }),
+    );
+  }
+
   /** Removes every given job that is not active; returns the ids that could not be removed (active, locked by a worker). */
   async removeMany(ids: string[]): Promise<string[]> {
     const results = await Promise.all(ids.map((id) => this.queue.remove(id)));
