@@ -42,6 +42,11 @@ export class TcpProxy {
     await this.cut();
   }
 
+  /** Client connections open through the proxy right now (each also holds one upstream socket). */
+  openConnections(): number {
+    return this.sockets.size / 2;
+  }
+
   private async listen(): Promise<void> {
     const server = createServer((client) => {
       const upstream = createConnection(this.targetPort, this.targetHost);
