@@ -231,7 +231,7 @@ describe('n8n workflows (n8n/*.json)', () => {
       const body = JSON.stringify(envelope);
       const headers = await signer.sign(
         body,
-        { id: String(envelope.id), event: String(envelope.event), attempt: 1 },
+        { id: envelope.id, event: envelope.event, attempt: 1 },
         { current: 'the-new-secret-0123456789abcdef01', previous: 'the-old-secret-0123456789abcdef01' },
       );
       const request = {
