@@ -24,16 +24,18 @@ if [ ! -f .env ]; then
   webhook_secret="$(node scripts/generate-secret.mjs)"
   admin_token="$(node -e 'process.stdout.write(require("node:crypto").randomBytes(24).toString("hex"))')"
   admin_password="$(node -e 'process.stdout.write(require("node:crypto").randomBytes(18).toString("base64url"))')"
+  encryption_key="$(node scripts/generate-secret.mjs --key)"
   (
     umask 077
-    awk -v ws="$webhook_secret" -v at="$admin_token" -v ap="$admin_password" '
+    awk -v ws="$webhook_secret" -v at="$admin_token" -v ap="$admin_password" -v ek="$encryption_key" '
       /^WEBHOOK_SECRET=/ { print "WEBHOOK_SECRET=" ws; next }
       /^ADMIN_TOKEN=/    { print "ADMIN_TOKEN=" at; next }
       /^ADMIN_PASSWORD=/ { print "ADMIN_PASSWORD=" ap; next }
+      /^SECRETS_ENCRYPTION_KEY=/ { print "SECRETS_ENCRYPTION_KEY=" ek; next }
       { print }' .env.example > .env.tmp
   )
   mv .env.tmp .env
-  echo "Wrote $(pwd)/.env (mode 600): WEBHOOK_SECRET, ADMIN_TOKEN and ADMIN_PASSWORD are freshly generated there." >&2
+  echo "Wrote $(pwd)/.env (mode 600): WEBHOOK_SECRET, ADMIN_TOKEN, ADMIN_PASSWORD and SECRETS_ENCRYPTION_KEY are freshly generated there." >&2
   echo "Give n8n the same WEBHOOK_SECRET; keep the file out of version control (.env is git-ignored)." >&2
 else
   echo "Using the existing $(pwd)/.env" >&2

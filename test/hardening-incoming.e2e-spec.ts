@@ -479,6 +479,7 @@ describe('incoming request hardening (e2e)', () => {
           N8N_BASE_URL: 'http://127.0.0.1:9',
           WEBHOOK_SECRET: randomBytes(32).toString('hex'),
           ADMIN_TOKEN: randomBytes(32).toString('hex'),
+          SECRETS_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
         },
         ['--max-old-space-size=256'],
       );
