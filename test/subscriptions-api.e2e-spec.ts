@@ -564,6 +564,10 @@ describe('subscriptions admin API (e2e, real Postgres and Redis)', () => {
       expect(detail.body.logs[0].request_headers['X-Webhook-Signature-256']).toBe('[redacted]');
 
       expect(fields(await api('get', `${QUEUE}/deliveries?subscription_id=nope`).expect(400))).toEqual(['subscription_id']);
+      // One event's deliveries: the built-in one and this subscription's.
+      const byEvent = await api('get', `${QUEUE}/deliveries?event_id=${events[0]}`).expect(200);
+      expect(byEvent.body.items.map((i: { id: string }) => i.id).sort()).toEqual([events[0], own[0]!.id].sort());
+      expect(fields(await api('get', `${QUEUE}/deliveries?event_id=nope`).expect(400))).toEqual(['event_id']);
 
       const toN8n = () => n8n.requests.filter((r) => events.includes(r.headers['x-webhook-id'] as string)).length;
       expect(toN8n()).toBe(2);

@@ -30,6 +30,7 @@ export class DeliveryQueryService {
       event: query.event,
       entityId: query.entity_id,
       subscriptionId: query.subscription_id,
+      eventId: query.event_id,
       since: query.since,
       until: query.until,
     };

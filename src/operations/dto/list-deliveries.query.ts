@@ -31,6 +31,11 @@ export class ListDeliveriesQuery {
   @IsUUID('all')
   subscription_id?: string;
 
+  @ApiPropertyOptional({ format: 'uuid', description: "Only the deliveries of this event (its id is every delivery's X-Webhook-Id)" })
+  @IsOptional()
+  @IsUUID('all')
+  event_id?: string;
+
   @ApiPropertyOptional({ format: 'date-time', description: 'Created at or after: a date or ISO 8601 date-time (offset within ±14:00)' })
   @IsOptional()
   @IsRealTimestamp()
