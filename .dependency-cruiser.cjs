@@ -15,6 +15,7 @@
  *   alerts                               workflow_error events about the bridge itself
  *   delivery, webhook-responses          the two directions: sending to n8n, n8n's callbacks
  *   operations                           running the pipeline: admin queue API, Bull Board, retention
+ *   console                              the delivery console at /console: server-rendered pages over operations' services
  *   app                                  the roots: AppModule, ApiModule, WorkerModule, HTTP setup (+ src/main.ts)
  *
  * Change the order here (LAYERS) and only here: the rules below are generated from it.
@@ -32,6 +33,7 @@ const LAYERS = [
   ['alerts'],
   ['delivery', 'webhook-responses'],
   ['operations'],
+  ['console'],
   ['app'],
 ];
 

@@ -3,6 +3,7 @@ import { APP_FILTER } from '@nestjs/core';
 import { AllExceptionsFilter } from '../common/filters/all-exceptions.filter';
 import { HttpBodyModule } from '../common/http/http-body.module';
 import { AppConfig } from '../config/app-config';
+import { consoleImports } from '../console/console.module';
 import { DomainModule } from '../domain/domain.module';
 import { HealthModule } from '../health/health.module';
 import { MetricsApiModule } from '../metrics/metrics.module';
@@ -14,7 +15,7 @@ import { WebhookResponsesModule } from '../webhook-responses/webhook-responses.m
 
 /**
  * The HTTP side (roles `api` and `all`): the internal REST API and the events its writes raise,
- * n8n's callbacks, the admin queue API, Bull Board, health, /metrics, one exception filter.
+ * n8n's callbacks, the admin queue API, Bull Board, the delivery console, health, /metrics, one exception filter.
  * Helmet, body reading, validation and Swagger are set up on the app by `configureHttpApp`.
  */
 @Module({})
@@ -31,6 +32,7 @@ export class ApiModule {
         WebhookResponsesModule.forRoot(config),
         OperationsModule,
         ...bullBoardImports(config),
+        ...consoleImports(config), // the delivery console at /console, with ADMIN_USER and ADMIN_PASSWORD
         MetricsApiModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: AllExceptionsFilter }],

@@ -8,6 +8,9 @@ import { applyServerLimits } from '../common/http/http-server-limits';
 import { RequestBodyInterceptor } from '../common/http/request-body.interceptor';
 import { createValidationPipe } from '../common/pipes/validation.pipe';
 import { AppConfig } from '../config/app-config';
+import { CONSOLE_ROUTE } from '../console/console.constants';
+import { consoleHeaders } from '../console/http/console-headers';
+import { SkipConsoleRoutes } from '../console/http/skip-console-routes.interceptor';
 
 /**
  * HTTP-level setup shared by `main.ts` and the e2e tests, so both serve the same app. Call it
@@ -22,8 +25,11 @@ export function configureHttpApp(app: INestApplication, config: AppConfig): void
   express.set('trust proxy', config.http.trustProxy);
   express.disable('x-powered-by');
   applyServerLimits(app.getHttpServer() as Server, config.http);
+  // No CSP for the JSON API, Swagger UI (/docs) and Bull Board; the console's pages get a strict one.
   app.use(helmet({ contentSecurityPolicy: false }));
-  app.useGlobalInterceptors(app.get(RequestBodyInterceptor));
+  app.use(CONSOLE_ROUTE, consoleHeaders());
+  // Console forms are url-encoded and read by the console itself, after its session check.
+  app.useGlobalInterceptors(new SkipConsoleRoutes(app.get(RequestBodyInterceptor)));
   app.useGlobalPipes(createValidationPipe());
   app.enableShutdownHooks();
 

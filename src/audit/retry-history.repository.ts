@@ -20,6 +20,16 @@ export interface RetryHistoryRow {
   created_at: Date;
 }
 
+/** One minute of attempts (the console's charts). */
+export interface AttemptMinute {
+  minute: Date;
+  sent: number;
+  retrying: number;
+  failed: number;
+  /** 95th percentile of the minute's attempt durations; null when the minute had none. */
+  p95_ms: number | null;
+}
+
 export interface AttemptCounts {
   deliveries: number;
   failures: number;
@@ -81,5 +91,24 @@ export class RetryHistoryRepository {
       last5m: { deliveries: n.d5, failures: n.f5 },
       last15m: { deliveries: n.d15, failures: n.f15 },
     };
+  }
+
+  /**
+   * The last `minutes` whole minutes up to the current one, oldest first, every minute present:
+   * attempts that ended sent, retrying and failed, and the p95 of their durations.
+   */
+  perMinute(minutes: number): Promise<AttemptMinute[]> {
+    return this.dataSource.query<AttemptMinute[]>(
+      `WITH m AS (
+          SELECT generate_series(date_trunc('minute', now()) - make_interval(mins => $1::int - 1), date_trunc('minute', now()), interval '1 minute') AS minute)
+        SELECT m.minute,
+          count(h.id) FILTER (WHERE h.outcome = 'sent')::int AS sent,
+          count(h.id) FILTER (WHERE h.outcome = 'retrying')::int AS retrying,
+          count(h.id) FILTER (WHERE h.outcome = 'failed')::int AS failed,
+          (percentile_cont(0.95) WITHIN GROUP (ORDER BY h.duration_ms))::float AS p95_ms
+        FROM m LEFT JOIN webhook_retry_history h ON h.created_at >= m.minute AND h.created_at < m.minute + interval '1 minute'
+        GROUP BY m.minute ORDER BY m.minute`,
+      [minutes],
+    );
   }
 }

@@ -21,6 +21,38 @@ export interface OutgoingLogRow {
   created_at: Date;
 }
 
+/** An incoming row (a callback accepted or refused) as the console lists it; `cursor_at` keeps created_at's microseconds. */
+export interface IncomingLogRow {
+  id: string;
+  endpoint: string;
+  method: string;
+  /** The X-Webhook-Id the sender gave, if any. */
+  delivery_id: string | null;
+  source_ip: string | null;
+  request_headers: Record<string, string>;
+  request_body: string | null;
+  response_status: number | null;
+  response_body: string | null;
+  duration_ms: number | null;
+  outcome: string;
+  reason: string | null;
+  created_at: Date;
+  cursor_at: string;
+}
+
+/** Filters of incoming rows, combined with AND. */
+export interface IncomingLogFilter {
+  outcomes?: readonly string[];
+  /** Rows whose request body contains at least one of these texts (an entity id, an execution id). */
+  mentioning?: readonly string[];
+  /** Created at or after. */
+  since?: Date;
+  /** Created before. */
+  until?: Date;
+  /** Keyset position: rows strictly before it, newest first. */
+  before?: { createdAt: string; id: string };
+}
+
 /**
  * The only code that writes `webhook_logs`, the audit trail: outgoing attempts (the delivery
  * recorder, in its batch transaction) and incoming requests (AuditLogService) go through the same
@@ -94,5 +126,31 @@ export class WebhookLogRepository {
       [cutoff],
     );
     return row?.n ?? 0;
+  }
+
+  /** Incoming rows (callbacks accepted and refused), newest first, keyset-paginated on (created_at, id). */
+  listIncoming(filter: IncomingLogFilter, limit: number): Promise<IncomingLogRow[]> {
+    const params: unknown[] = [];
+    const where = [`direction = 'incoming'`];
+    const add = (sql: (p: string) => string, value: unknown) => {
+      params.push(value);
+      where.push(sql(`$${params.length}`));
+    };
+    if (filter.outcomes) add((p) => `outcome = ANY(${p}::text[])`, filter.outcomes);
+    if (filter.mentioning)
+      add((p) => `EXISTS (SELECT 1 FROM unnest(${p}::text[]) AS t(text) WHERE strpos(request_body, t.text) > 0)`, filter.mentioning);
+    if (filter.since) add((p) => `created_at >= ${p}`, filter.since);
+    if (filter.until) add((p) => `created_at < ${p}`, filter.until);
+    if (filter.before) {
+      params.push(filter.before.createdAt, filter.before.id);
+      where.push(`(created_at, id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
+    }
+    if (!Number.isSafeInteger(limit) || limit < 1) throw new Error(`Not a row count: ${limit}`);
+    return this.dataSource.query<IncomingLogRow[]>(
+      `SELECT id, endpoint, method, delivery_id, source_ip, request_headers, request_body, response_status, response_body, duration_ms,
+          outcome, reason, created_at, created_at::text AS cursor_at
+        FROM webhook_logs WHERE ${where.join(' AND ')} ORDER BY created_at DESC, id DESC LIMIT ${limit}`,
+      params,
+    );
   }
 }

@@ -70,6 +70,12 @@ export interface AppConfig {
     /** Bull Board without write actions (default true). */
     bullBoardReadOnly: boolean;
   };
+  console: {
+    /** A console session ends this long after sign-in (server-side: the session lives in Redis with this TTL). */
+    sessionTtlMs: number;
+    /** Failed console sign-ins per source address per minute before 429 (0 = unlimited). */
+    signInFailuresPerMinute: number;
+  };
   operations: {
     /** A filtered replay matching more events than this is refused unless `force: true`. */
     replayMaxEvents: number;

@@ -199,6 +199,20 @@ export class EnvironmentVariables {
   @IsBoolean()
   BULL_BOARD_READ_ONLY = true;
 
+  // ---- the delivery console at /console (mounted with ADMIN_USER and ADMIN_PASSWORD): README.md#console ----
+
+  /** A console session ends this long after sign-in, whatever happens meanwhile (kept in Redis). */
+  @IsOptional()
+  @Transform(toInt)
+  @IsIntBetween(5, 10080)
+  CONSOLE_SESSION_TTL_MINUTES = 480;
+
+  /** Failed console sign-ins per source address per minute before the address is refused (0 = unlimited). */
+  @IsOptional()
+  @Transform(toInt)
+  @IsIntBetween(0, 1000)
+  CONSOLE_SIGN_IN_FAILURES_PER_MINUTE = 5;
+
   // ---- operations (admin API, circuit breaker, rate limits, alerting, retention): docs/operations.md ----
 
   @IsOptional()

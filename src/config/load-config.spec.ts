@@ -79,6 +79,7 @@ describe('loadConfig', () => {
           apiDocsEnabled: true,
         },
         admin: { token: undefined, user: undefined, password: undefined, authFailuresPerMinute: 10, bullBoardReadOnly: true },
+        console: { sessionTtlMs: 480 * 60_000, signInFailuresPerMinute: 5 },
         operations: { replayMaxEvents: 1000, retentionDays: 30, retentionIncludeFailed: false },
         circuit: { failureThreshold: 10, cooldownMs: 60000 },
         rateLimits: { outgoingPerSecond: 0, incomingPerMinute: 600 },
@@ -91,6 +92,13 @@ describe('loadConfig', () => {
           disableAfterMs: 120 * 3600_000,
         },
       });
+    });
+
+    it('reads the console settings: session lifetime in minutes, sign-in failures per minute', () => {
+      const config = loadConfig({ CONSOLE_SESSION_TTL_MINUTES: '30', CONSOLE_SIGN_IN_FAILURES_PER_MINUTE: '0' });
+      expect(config.console).toEqual({ sessionTtlMs: 1_800_000, signInFailuresPerMinute: 0 });
+      const problems = problemsOf({ CONSOLE_SESSION_TTL_MINUTES: '1' });
+      expect(problems).toEqual([expect.stringMatching(/^CONSOLE_SESSION_TTL_MINUTES: must be an integer from 5 to 10080/)]);
     });
 
     it('types every value it reads', () => {

@@ -115,6 +115,10 @@ export function loadConfig(env: Env): AppConfig {
       authFailuresPerMinute: vars.ADMIN_AUTH_FAILURES_PER_MINUTE,
       bullBoardReadOnly: vars.BULL_BOARD_READ_ONLY,
     },
+    console: {
+      sessionTtlMs: vars.CONSOLE_SESSION_TTL_MINUTES * 60_000,
+      signInFailuresPerMinute: vars.CONSOLE_SIGN_IN_FAILURES_PER_MINUTE,
+    },
     operations: {
       replayMaxEvents: vars.REPLAY_MAX_EVENTS,
       retentionDays: vars.RETENTION_DAYS,

@@ -46,5 +46,7 @@ import { SubscriptionsService } from './subscriptions/subscriptions.service';
     SubscriptionsService,
     SubscriptionTestService,
   ],
+  // The console (console/) reads and acts through these same services.
+  exports: [QueueStatsService, DeliveryQueryService, DeliveryActionsService, ReplayService, SubscriptionsService, SubscriptionTestService],
 })
 export class OperationsModule {}

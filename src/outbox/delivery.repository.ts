@@ -126,6 +126,8 @@ export interface DeliveryFilter {
   event?: string;
   entityId?: string;
   subscriptionId?: string;
+  /** The deliveries of one event. */
+  eventId?: string;
   /** Created at or after (a timestamp Postgres reads). */
   since?: string;
   /** Created before. */
@@ -575,6 +577,28 @@ export class DeliveryRepository {
     );
     return row?.age ?? null;
   }
+
+  /**
+   * The backlog at the end of each of the last `minutes` whole minutes up to the current one,
+   * oldest first: rows created by then and not finished by then (in the queue now, or sent,
+   * failed or cancelled later: `sent_at`, else `updated_at`). A row sent again by an operator
+   * counts as unfinished since it was created.
+   */
+  backlogPerMinute(minutes: number): Promise<{ minute: Date; backlog: number }[]> {
+    return this.dataSource.query<{ minute: Date; backlog: number }[]>(
+      `WITH m AS (
+          SELECT generate_series(date_trunc('minute', now()) - make_interval(mins => $1::int - 1), date_trunc('minute', now()), interval '1 minute') AS minute),
+        r AS (
+          SELECT created_at, CASE WHEN ${statusCondition('status', IN_QUEUE)} THEN 'infinity'::timestamptz
+              WHEN status = 'sent' THEN COALESCE(sent_at, updated_at) ELSE updated_at END AS finished_at
+            FROM webhook_queue
+            WHERE ${statusCondition('status', IN_QUEUE)} OR updated_at >= date_trunc('minute', now()) - make_interval(mins => $1::int - 1))
+        SELECT m.minute, count(r.created_at)::int AS backlog
+          FROM m LEFT JOIN r ON r.created_at < m.minute + interval '1 minute' AND r.finished_at >= m.minute + interval '1 minute'
+          GROUP BY m.minute ORDER BY m.minute`,
+      [minutes],
+    );
+  }
 }
 
 /** The WHERE conditions of a filter, with their parameters ($1 …) in order. */
@@ -590,6 +614,7 @@ function whereOf(filter: DeliveryFilter): { where: string[]; params: unknown[] }
   if (filter.statuses) add((p) => `status = ANY(${p}::delivery_status[])`, filter.statuses);
   if (filter.entityId) add((p) => `entity_id = ${p}`, filter.entityId);
   if (filter.subscriptionId) add((p) => `subscription_id = ${p}::uuid`, filter.subscriptionId);
+  if (filter.eventId) add((p) => `event_id = ${p}::uuid`, filter.eventId);
   if (filter.since) add((p) => `created_at >= ${p}::timestamptz`, filter.since);
   if (filter.until) add((p) => `created_at < ${p}::timestamptz`, filter.until);
   return { where, params };
