@@ -564,9 +564,14 @@ describe('subscriptions admin API (e2e, real Postgres and Redis)', () => {
       expect(detail.body.logs[0].request_headers['X-Webhook-Signature-256']).toBe('[redacted]');
 
       expect(fields(await api('get', `${QUEUE}/deliveries?subscription_id=nope`).expect(400))).toEqual(['subscription_id']);
-      // One event's deliveries: the built-in one and this subscription's.
+      // One event's deliveries: one per subscription that takes it (the built-in one, this one, and
+      // the `*` subscriptions earlier tests left), each with the event's id; none of the other event.
       const byEvent = await api('get', `${QUEUE}/deliveries?event_id=${events[0]}`).expect(200);
-      expect(byEvent.body.items.map((i: { id: string }) => i.id).sort()).toEqual([events[0], own[0]!.id].sort());
+      const ids = byEvent.body.items.map((i: { id: string }) => i.id);
+      expect(ids).toEqual(expect.arrayContaining([events[0], own[0]!.id]));
+      expect(ids).not.toContain(own[1]!.id);
+      expect(new Set(byEvent.body.items.map((i: { event_id: string }) => i.event_id))).toEqual(new Set([events[0]]));
+      expect(new Set(byEvent.body.items.map((i: { subscription_id: string }) => i.subscription_id)).size).toBe(ids.length);
       expect(fields(await api('get', `${QUEUE}/deliveries?event_id=nope`).expect(400))).toEqual(['event_id']);
 
       const toN8n = () => n8n.requests.filter((r) => events.includes(r.headers['x-webhook-id'] as string)).length;
