@@ -111,7 +111,7 @@ export class EnvironmentVariables {
   @IsOptional()
   @Transform(toInt)
   @IsIntBetween(2000, 600000)
-  WORKER_LOCK_MS = 10000;
+  WORKER_LOCK_MS = 30000;
 
   @IsOptional()
   @Matches(/^\d+(\s*,\s*\d+)*$/, { message: 'must be a comma-separated list of milliseconds, e.g. 5000,30000,300000' })

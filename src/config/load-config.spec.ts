@@ -64,7 +64,7 @@ describe('loadConfig', () => {
           timeoutMs: 30000,
           retryDelaysMs: [5000, 30000, 300000],
           concurrency: 50,
-          workerLockMs: 10000,
+          workerLockMs: 30000,
           testEndpointEnabled: false,
         },
         outbox: { relayIntervalMs: 5000 },

@@ -12,9 +12,9 @@ const RECORDING_GRACE_MS = 2000;
 
 /**
  * A worker process dies (SIGKILL) in the middle of a burst, with POSTs in flight to a slow
- * receiver. Its jobs stay locked in Redis until BullMQ's lock expires (WORKER_LOCK_MS, 10 s by
- * default) and the surviving worker's stalled-job check (every WORKER_LOCK_MS / 2) runs them
- * again: redelivery within 1.5 × WORKER_LOCK_MS of the kill (docs/events.md, "Attempts").
+ * receiver. Its jobs stay locked in Redis until BullMQ's lock expires (WORKER_LOCK_MS, 10 s here)
+ * and the surviving worker's stalled-job check (every WORKER_LOCK_MS / 2) runs them again:
+ * redelivery within 1.5 × WORKER_LOCK_MS of the kill (docs/events.md, "Attempts").
  */
 describe(`chaos a: SIGKILL of one of two workers during a burst of ${EVENTS} events`, () => {
   const receiver = new TestReceiver();
@@ -34,6 +34,7 @@ describe(`chaos a: SIGKILL of one of two workers during a burst of ${EVENTS} eve
         WEBHOOK_RETRY_DELAYS_MS: '500,1000,2000',
         WEBHOOK_TIMEOUT_MS: '5000',
         OUTBOX_RELAY_INTERVAL_MS: '500',
+        WORKER_LOCK_MS: '10000',
       },
       workerEnv: { WEBHOOK_CONCURRENCY: '10' },
       workers: 2,
