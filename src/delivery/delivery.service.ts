@@ -16,7 +16,7 @@ import { HttpSenderService } from './http-sender.service';
 import { ChainAdvancer } from './chain-advancer.service';
 import { canLeave } from '../outbox/delivery-transitions';
 import { SecretCipher } from '../subscriptions/secret-cipher';
-import { signingSecrets } from '../subscriptions/signing-secrets';
+import { signingKeys } from '../subscriptions/signing-secrets';
 
 export type DeliveryOutcome = 'sent' | 'skipped' | 'disabled' | 'discarded';
 
@@ -105,7 +105,7 @@ export class DeliveryService {
     if (!admission.allowed) return this.hold(job, token, attempt, event.event_type, sub.name, admission.waitMs);
     if (admission.probe) this.logger.log({ delivery_id: id, target: circuit }, 'Circuit half-open: this delivery probes the target');
 
-    const keys = sub.built_in ? undefined : { ...signingSecrets(sub, this.cipher), headers: sub.headers };
+    const keys = signingKeys(sub, this.cipher);
     const headers = await this.signer.sign(body, { id: event.event_id, event: event.event_type, attempt }, keys);
     const result = await this.http.post(url, headers, body);
     const record = {

@@ -33,12 +33,6 @@ export class WebhookQueueService {
     );
   }
 
-  /** Which of these event ids have a job in Redis (in any state). */
-  async existing(ids: string[]): Promise<Set<string>> {
-    const states = await Promise.all(ids.map((id) => this.queue.getJobState(id)));
-    return new Set(ids.filter((_, i) => states[i] !== 'unknown'));
-  }
-
   /**
    * The state of each id's job, for the relay: `live` (waiting, delayed, active: it will run),
    * `dead` (completed or failed: it will not run again) or `missing`.

@@ -189,7 +189,7 @@ export class SubscriptionRepository {
     return row;
   }
 
-  /** Every stored secret (also of deleted subscriptions: their pending deliveries may still be signed), to check the key at start-up. */
+  /** Every stored secret of the live subscriptions (a deleted one sends nothing more), to check the key at start-up. */
   encryptedSecrets(): Promise<{ name: string; secret_enc: string | null; previous_secret_enc: string | null }[]> {
     return this.dataSource.query(
       `SELECT name, secret_enc, previous_secret_enc FROM webhook_subscriptions WHERE NOT built_in AND deleted_at IS NULL`,

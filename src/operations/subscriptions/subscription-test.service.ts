@@ -2,9 +2,10 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
 import { HttpSenderService } from '../../delivery/http-sender.service';
+import { isSuccessStatus } from '../../delivery/retry-policy';
 import { WebhookSignerService } from '../../security/webhook-signer.service';
 import { SecretCipher } from '../../subscriptions/secret-cipher';
-import { signingSecrets } from '../../subscriptions/signing-secrets';
+import { signingKeys } from '../../subscriptions/signing-secrets';
 import type { SubscriptionRow } from '../../subscriptions/subscription.repository';
 import { SubscriptionTestResponse } from './dto/subscription.response';
 
@@ -42,11 +43,11 @@ export class SubscriptionTestService {
     const url = sub.built_in
       ? `${this.config.n8n.baseUrl}/webhook/${TEST_EVENT_PATH}`
       : (sub.url ?? '').replaceAll('{event}', TEST_EVENT_PATH);
-    const keys = sub.built_in ? undefined : { ...signingSecrets(sub, this.cipher), headers: sub.headers };
+    const keys = signingKeys(sub, this.cipher);
     const headers = await this.signer.sign(body, { id: envelope.id, event: TEST_EVENT, attempt: 1 }, keys);
     const result = await this.http.post(url, headers, body);
     const status = result.status ?? null;
-    const ok = status !== null && status >= 200 && status < 300;
+    const ok = status !== null && isSuccessStatus(status);
     this.logger.log({ subscription_id: sub.id, subscription: sub.name, status, ok }, 'Test webhook sent');
     return {
       url,
