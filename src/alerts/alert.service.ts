@@ -1,8 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { Redis } from 'ioredis';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { hashedKey } from '../redis/hashed-key';
-import { REDIS } from '../redis/redis.module';
+import { REDIS, RedisClient } from '../redis/redis.module';
 import type { WorkflowErrorData } from '../events/payloads';
 import { TriggerService } from '../triggers/trigger.service';
 import { ALERT_SOURCE, isAlertPayload } from './alert-target';
@@ -41,7 +40,7 @@ export class AlertService {
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(REDIS) private readonly redis: RedisClient,
     private readonly triggers: TriggerService,
   ) {
     this.prefix = `${config.redis.queuePrefix}:alert:`;

@@ -1,8 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { Redis } from 'ioredis';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { hashedKey } from '../redis/hashed-key';
-import { REDIS } from '../redis/redis.module';
+import { REDIS, RedisClient } from '../redis/redis.module';
 import { ADMIT_SCRIPT, FAILURE_SCRIPT, SUCCESS_SCRIPT } from './circuit-breaker.scripts';
 
 export type CircuitState = 'closed' | 'open' | 'half_open';
@@ -21,7 +20,7 @@ export type Admission = { allowed: true; probe: boolean } | { allowed: false; wa
 /** What a failure did to the circuit: `opened` / `reopened` mean deliveries to the target now wait. */
 export type FailureTransition = 'opened' | 'reopened' | 'none';
 
-type CircuitRedis = Redis & {
+type CircuitRedis = RedisClient & {
   circuitAdmit(key: string, leaseMs: number): Promise<[number, number, number, number]>;
   circuitFailure(
     key: string,
@@ -72,9 +71,11 @@ export class CircuitBreakerService {
   /** When this process last told Redis about a success, per target. */
   private readonly lastSuccessSync = new Map<string, number>();
 
-  constructor(@Inject(REDIS) redis: Redis, @Inject(APP_CONFIG) config: AppConfig) {
+  constructor(@Inject(REDIS) redis: RedisClient, @Inject(APP_CONFIG) config: AppConfig) {
     this.redis = redis as CircuitRedis;
-    this.prefix = `${config.redis.queuePrefix}:circuit:`;
+    // `{circuit}`: every circuit and their index share one Redis Cluster slot (the failure script
+    // touches a circuit and the index; `list` reads them all in one pipeline).
+    this.prefix = `${config.redis.queuePrefix}:{circuit}:`;
     this.index = `${this.prefix}targets`;
     this.threshold = config.circuit.failureThreshold;
     this.cooldownMs = config.circuit.cooldownMs;

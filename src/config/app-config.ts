@@ -4,6 +4,13 @@ export type AppRole = 'all' | 'api' | 'worker';
 export type NodeEnv = 'development' | 'production' | 'test';
 export type SignatureScheme = 'hmac-sha256' | 'standard-webhooks';
 
+export interface RedisClusterConfig {
+  nodes: { host: string; port: number }[];
+  username?: string;
+  password?: string;
+  tls: boolean;
+}
+
 /** The validated, typed configuration. Built once by `loadConfig`; nothing else reads `process.env`. */
 export interface AppConfig {
   env: NodeEnv;
@@ -17,8 +24,17 @@ export interface AppConfig {
     poolSize: number;
   };
   redis: {
+    /** The single Redis (REDIS_URL); unused when `cluster` is set. */
     url: string;
+    /** Redis Cluster (REDIS_CLUSTER_NODES): every client of the app goes through an ioredis Cluster. */
+    cluster?: RedisClusterConfig;
     queuePrefix: string;
+  };
+  queue: {
+    /** QUEUE_PARTITIONS: how many delivery queues a delivery is spread over (by subscription and entity). */
+    partitions: number;
+    /** WORKER_PARTITIONS: the partitions this process's delivery worker consumes (all by default). */
+    workerPartitions: number[];
   };
   n8n: {
     baseUrl: string;

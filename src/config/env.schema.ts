@@ -68,6 +68,21 @@ export class EnvironmentVariables {
   REDIS_URL = 'redis://127.0.0.1:6379';
 
   @IsOptional()
+  @Matches(/^\s*(?:rediss?:\/\/\S+|[A-Za-z0-9_.-]+:\d{1,5})(?:\s*,\s*(?:rediss?:\/\/\S+|[A-Za-z0-9_.-]+:\d{1,5}))*\s*$/, {
+    message: 'must be a comma-separated list of host:port (or redis:// URLs) of Redis Cluster nodes',
+  })
+  REDIS_CLUSTER_NODES?: string;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsIntBetween(1, 64)
+  QUEUE_PARTITIONS = 1;
+
+  @IsOptional()
+  @Matches(/^\s*\d{1,2}(\s*,\s*\d{1,2})*\s*$/, { message: 'must be a comma-separated list of partition numbers, e.g. 0,2,4' })
+  WORKER_PARTITIONS?: string;
+
+  @IsOptional()
   @Matches(/^[A-Za-z0-9_.:-]{1,64}$/, { message: 'must be 1-64 characters of letters, digits, _ . : -' })
   QUEUE_PREFIX = 'bridge';
 
@@ -290,5 +305,6 @@ export const SECRET_VARIABLES = new Set([
   'ADMIN_PASSWORD',
   'DATABASE_URL',
   'REDIS_URL',
+  'REDIS_CLUSTER_NODES',
   'SECRETS_ENCRYPTION_KEY',
 ]);

@@ -54,7 +54,8 @@ describe('loadConfig', () => {
         logLevel: 'info',
         bodyLimit: '1mb',
         database: { url: 'postgres://postgres@127.0.0.1:5432/n8n_bridge', migrationsRun: true, poolSize: 20 },
-        redis: { url: 'redis://127.0.0.1:6379', queuePrefix: 'bridge' },
+        redis: { url: 'redis://127.0.0.1:6379', cluster: undefined, queuePrefix: 'bridge' },
+        queue: { partitions: 1, workerPartitions: [0] },
         n8n: { baseUrl: 'http://127.0.0.1:5678', webhookUrls: {}, disabledEvents: [], alertWorkflowId: undefined, jwtSecret: undefined },
         webhook: {
           secrets: [DEVELOPMENT_WEBHOOK_SECRET],
@@ -163,6 +164,35 @@ describe('loadConfig', () => {
     });
   });
 
+  describe('Redis Cluster and queue partitions', () => {
+    it('reads the cluster nodes, with the credentials and TLS of a URL entry applied to every node', () => {
+      const config = loadConfig({ REDIS_CLUSTER_NODES: 'rediss://app:s3cret@10.0.0.1:7000, 10.0.0.2:7001,redis-c:7002' });
+      expect(config.redis.cluster).toEqual({
+        nodes: [
+          { host: '10.0.0.1', port: 7000 },
+          { host: '10.0.0.2', port: 7001 },
+          { host: 'redis-c', port: 7002 },
+        ],
+        username: 'app',
+        password: 's3cret',
+        tls: true,
+      });
+    });
+
+    it('refuses REDIS_URL and REDIS_CLUSTER_NODES together, without echoing either', () => {
+      const problems = problemsOf({ REDIS_URL: 'redis://:hunter2@10.0.0.9:6379', REDIS_CLUSTER_NODES: '10.0.0.1:7000' });
+      expect(problems).toEqual(['REDIS_URL: set either REDIS_URL (one Redis) or REDIS_CLUSTER_NODES (Redis Cluster), not both']);
+    });
+
+    it('consumes every partition by default, or the ones listed, and refuses a partition that does not exist', () => {
+      expect(loadConfig({ QUEUE_PARTITIONS: '4' }).queue).toEqual({ partitions: 4, workerPartitions: [0, 1, 2, 3] });
+      expect(loadConfig({ QUEUE_PARTITIONS: '6', WORKER_PARTITIONS: '4, 0,4' }).queue).toEqual({ partitions: 6, workerPartitions: [0, 4] });
+      expect(problemsOf({ QUEUE_PARTITIONS: '3', WORKER_PARTITIONS: '1,5' })).toEqual([
+        'WORKER_PARTITIONS: partition(s) 5 do not exist; QUEUE_PARTITIONS=3 gives 0 to 2',
+      ]);
+    });
+  });
+
   describe('one bad variable at a time', () => {
     const cases: [name: string, value: string, expected: RegExp][] = [
       ['PORT', 'abc', /integer from 0 to 65535/],
@@ -176,6 +206,10 @@ describe('loadConfig', () => {
       ['DB_MIGRATIONS_RUN', 'maybe', /boolean/],
       ['REDIS_URL', 'http://x', /redis:\/\/ or rediss:\/\/ URL/],
       ['QUEUE_PREFIX', 'my prefix', /letters, digits/],
+      ['REDIS_CLUSTER_NODES', 'a b', /host:port/],
+      ['QUEUE_PARTITIONS', '0', /integer from 1 to 64/],
+      ['QUEUE_PARTITIONS', '65', /integer from 1 to 64/],
+      ['WORKER_PARTITIONS', 'all', /partition numbers/],
       ['N8N_BASE_URL', 'ftp://x', /http\(s\) URL/],
       ['N8N_DISABLED_EVENTS', 'unknown_event', /unknown event type\(s\) unknown_event; known: lead_scraped/],
       ['N8N_WEBHOOK_URL_LEAD_SCRAPED', 'notaurl', /http\(s\) URL/],

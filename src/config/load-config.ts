@@ -1,7 +1,7 @@
 import { plainToInstance } from 'class-transformer';
 import { getMetadataStorage, isURL, validateSync, ValidationError } from 'class-validator';
 import { EVENT_TYPES, EventType, eventUrlVariable, isEventType } from '../events/event-catalog';
-import { AppConfig, NodeEnv, SignatureScheme, AppRole } from './app-config';
+import { AppConfig, NodeEnv, RedisClusterConfig, SignatureScheme, AppRole } from './app-config';
 import { ConfigValidationError } from './config.errors';
 import { EnvironmentVariables, HTTP_URL_OPTIONS, SECRET_VARIABLES } from './env.schema';
 
@@ -43,6 +43,12 @@ export function loadConfig(env: Env): AppConfig {
   if (unknownEvents.length)
     problems.push(`N8N_DISABLED_EVENTS: unknown event type(s) ${unknownEvents.join(', ')}; known: ${EVENT_TYPES.join(', ')}`);
 
+  const clusterNodesValid = !problems.some((p) => p.startsWith('REDIS_CLUSTER_NODES'));
+  const cluster = vars.REDIS_CLUSTER_NODES && clusterNodesValid ? parseClusterNodes(vars.REDIS_CLUSTER_NODES, problems) : undefined;
+  if (cluster && env.REDIS_URL !== undefined && env.REDIS_URL !== '')
+    problems.push('REDIS_URL: set either REDIS_URL (one Redis) or REDIS_CLUSTER_NODES (Redis Cluster), not both');
+  const workerPartitions = readWorkerPartitions(vars.WORKER_PARTITIONS, vars.QUEUE_PARTITIONS, problems);
+
   const nodeEnv = vars.NODE_ENV as NodeEnv;
   const scheme = vars.WEBHOOK_SIGNATURE_SCHEME as SignatureScheme;
   const secrets = [
@@ -78,7 +84,8 @@ export function loadConfig(env: Env): AppConfig {
     logLevel: vars.LOG_LEVEL,
     bodyLimit: vars.BODY_LIMIT,
     database: { url: vars.DATABASE_URL, migrationsRun: vars.DB_MIGRATIONS_RUN, poolSize: vars.DB_POOL_SIZE },
-    redis: { url: vars.REDIS_URL, queuePrefix: vars.QUEUE_PREFIX },
+    redis: { url: vars.REDIS_URL, cluster, queuePrefix: vars.QUEUE_PREFIX },
+    queue: { partitions: vars.QUEUE_PARTITIONS, workerPartitions },
     n8n: {
       baseUrl: vars.N8N_BASE_URL.replace(/\/+$/, ''),
       webhookUrls,
@@ -280,4 +287,48 @@ function truncate(value: string): string {
 /** The one place the process environment is read. */
 export function loadConfigFromEnvironment(): AppConfig {
   return loadConfig(process.env);
+}
+
+/**
+ * REDIS_CLUSTER_NODES: `host:port` entries, or `redis://[user:password@]host:port` URLs whose
+ * credentials (and `rediss:` for TLS) apply to every node. Problems never echo a password.
+ */
+function parseClusterNodes(value: string, problems: string[]): RedisClusterConfig | undefined {
+  const entries = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const cluster: RedisClusterConfig = { nodes: [], tls: false };
+  for (const entry of entries) {
+    let url: URL;
+    try {
+      url = new URL(/^rediss?:\/\//.test(entry) ? entry : `redis://${entry}`);
+    } catch {
+      problems.push('REDIS_CLUSTER_NODES: every entry must be host:port or a redis:// URL');
+      return undefined;
+    }
+    const port = Number(url.port || 6379);
+    if (!url.hostname || port < 1 || port > 65535) {
+      problems.push('REDIS_CLUSTER_NODES: every entry needs a host and a port between 1 and 65535');
+      return undefined;
+    }
+    cluster.nodes.push({ host: url.hostname.replace(/^\[|\]$/g, ''), port });
+    if (url.protocol === 'rediss:') cluster.tls = true;
+    if (url.password) cluster.password ??= decodeURIComponent(url.password);
+    if (url.username) cluster.username ??= decodeURIComponent(url.username);
+  }
+  return cluster;
+}
+
+/** WORKER_PARTITIONS: each entry must name one of the QUEUE_PARTITIONS partitions; unset = all of them. */
+function readWorkerPartitions(value: string | undefined, partitions: number, problems: string[]): number[] {
+  const all = Array.from({ length: partitions }, (_, i) => i);
+  if (value === undefined || value.trim() === '') return all;
+  const listed = [...new Set(value.split(',').map((s) => Number(s.trim())))].sort((a, b) => a - b);
+  const outside = listed.filter((p) => p >= partitions);
+  if (outside.length)
+    problems.push(
+      `WORKER_PARTITIONS: partition(s) ${outside.join(', ')} do not exist; QUEUE_PARTITIONS=${partitions} gives 0 to ${partitions - 1}`,
+    );
+  return listed.filter((p) => p < partitions);
 }

@@ -7,7 +7,7 @@ import { DeliveryModule } from '../delivery/delivery.module';
 import { OperationsModule } from '../operations/operations.module';
 import { OutboxModule } from '../outbox/outbox.module';
 import { QueueModule } from '../queue/queue.module';
-import { REDIS } from '../redis/redis.module';
+import { REDIS, RedisClient } from '../redis/redis.module';
 import { SecurityModule } from '../security/security.module';
 import { SubscriptionsModule } from '../subscriptions/subscriptions.module';
 import { ConsoleCsrfGuard } from './auth/console-csrf.guard';
@@ -25,7 +25,6 @@ import { ConsoleAssets } from './render/console-assets';
 import { ConsoleExceptionFilter } from './render/console-exception.filter';
 import { ConsoleViews } from './render/console-views';
 import { SubscriptionsController } from './subscriptions/subscriptions.controller';
-import type { Redis } from 'ioredis';
 
 /**
  * The delivery console at /console: server-rendered pages for operators (sign-in with
@@ -61,7 +60,7 @@ import type { Redis } from 'ioredis';
       // The admin limiter (one Redis window per address, shared with the bearer token and Bull Board) with the console's limit.
       provide: SIGN_IN_LIMITER,
       inject: [REDIS, APP_CONFIG],
-      useFactory: (redis: Redis, config: AppConfig) =>
+      useFactory: (redis: RedisClient, config: AppConfig) =>
         new AuthFailureLimiter(redis, {
           ...config,
           admin: { ...config.admin, authFailuresPerMinute: config.console.signInFailuresPerMinute },

@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DeliveryRepository } from '../outbox/delivery.repository';
+import type { Job } from 'bullmq';
 import { WebhookQueueService } from '../queue/webhook-queue.service';
 
 /**
@@ -27,11 +28,9 @@ export class ChainAdvancer {
     }
   }
 
-  async promote(...ids: string[]): Promise<void> {
-    try {
-      await this.queue.promote(ids);
-    } catch (error) {
-      this.logger.warn({ err: error, deliveries: ids }, 'Could not promote ordered deliveries now; they will look again shortly');
-    }
+  /** This job was just put in the delayed set, but its predecessor has finished meanwhile. */
+  async promoteJob(job: Job): Promise<void> {
+    // Someone else (the predecessor's worker) may have promoted it first: nothing to do then.
+    await job.promote().catch(() => undefined);
   }
 }

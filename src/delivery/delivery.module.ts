@@ -33,7 +33,7 @@ export class DeliveryModule {}
 
 /** The BullMQ worker of the delivery queue; imported by the worker root only (roles `all` and `worker`). */
 @Module({
-  imports: [DeliveryModule],
+  imports: [DeliveryModule, QueueModule],
   providers: [DeliveryWorker],
 })
 export class DeliveryWorkerModule {}

@@ -231,7 +231,7 @@ export class DeliveryService {
     await job.moveToDelayed(Date.now() + BLOCKED_RECHECK_MS, token);
     // The predecessor may have finished before this job reached the delayed set, when nobody could promote it.
     const now = await this.deliveries.claimState(id);
-    if (now && !now.blocked && canLeave('claim', now.status)) await this.chains.promote(id);
+    if (now && !now.blocked && canLeave('claim', now.status)) await this.chains.promoteJob(job);
     throw new DelayedError();
   }
 }

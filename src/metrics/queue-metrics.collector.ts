@@ -1,10 +1,12 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { Cluster } from 'ioredis';
 import { Gauge } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { CircuitBreakerService, CircuitState } from '../circuit-breaker/circuit-breaker.service';
-import { DELIVERY_QUEUE } from '../queue/queue.constants';
 import { WebhookQueueService } from '../queue/webhook-queue.service';
+import { clusterState } from '../redis/cluster-state';
+import { REDIS, RedisClient } from '../redis/redis.module';
 import { MetricsService } from './metrics.service';
 
 const CIRCUIT_VALUE: Record<CircuitState, number> = { closed: 0, half_open: 1, open: 2 };
@@ -23,6 +25,7 @@ export class QueueMetricsCollector {
     private readonly queue: WebhookQueueService,
     private readonly circuits: CircuitBreakerService,
     @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(REDIS) redis: RedisClient,
   ) {
     const registers = [metrics.registry];
     // prom-client calls collect() with `this` bound to the gauge, so the collector is reached through `self`.
@@ -30,13 +33,14 @@ export class QueueMetricsCollector {
     const self = this;
     new Gauge({
       name: 'bridge_queue_jobs',
-      help: 'Jobs in the delivery queue by BullMQ state',
+      help: 'Jobs in each delivery queue partition by BullMQ state',
       labelNames: ['queue', 'state'] as const,
       registers,
       async collect() {
         this.reset();
-        const counts = await self.read('queue depth', () => self.queue.counts());
-        for (const [state, n] of Object.entries(counts ?? {})) this.set({ queue: DELIVERY_QUEUE, state }, n);
+        const perPartition = await self.read('queue depth', () => self.queue.countsPerPartition());
+        for (const [p, counts] of (perPartition ?? []).entries())
+          for (const [state, n] of Object.entries(counts)) this.set({ queue: self.queue.partitions[p]?.name ?? String(p), state }, n);
       },
     });
     new Gauge({
@@ -59,6 +63,20 @@ export class QueueMetricsCollector {
         if (lag !== undefined) this.set(lag);
       },
     });
+    if (redis instanceof Cluster)
+      new Gauge({
+        name: 'bridge_redis_cluster_nodes',
+        help: 'Redis Cluster nodes known to this process by role, and (role="ok") 1 while the cluster serves every slot',
+        labelNames: ['role'] as const,
+        registers,
+        async collect() {
+          this.reset();
+          this.set({ role: 'master' }, redis.nodes('master').length);
+          this.set({ role: 'replica' }, redis.nodes('slave').length);
+          const state = await self.read('cluster state', () => clusterState(redis));
+          this.set({ role: 'ok' }, state ? 1 : 0);
+        },
+      });
     new Gauge({
       name: 'bridge_circuit_state',
       help: 'Circuit of each delivery target: 0 closed, 1 half-open, 2 open',

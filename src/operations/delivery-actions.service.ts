@@ -69,7 +69,16 @@ export class DeliveryActionsService {
     if (free.length === 0) return { rows: [], busy };
     const rows = await this.deliveries.requeue(free, transition, statuses);
     try {
-      await this.queue.enqueue(rows.map((r) => ({ id: r.id, eventType: r.event, priority: r.priority })));
+      await this.queue.enqueue(
+        rows.map((r) => ({
+          id: r.id,
+          eventType: r.event,
+          priority: r.priority,
+          subscriptionId: r.subscription_id,
+          entityType: r.entity_type,
+          entityId: r.entity_id,
+        })),
+      );
     } catch (error) {
       this.logger.warn({ err: error, events: rows.length }, 'Could not queue re-sent events now; the outbox relay will');
     }

@@ -4,7 +4,7 @@ import { CircuitBreakerService } from '../circuit-breaker/circuit-breaker.servic
 import { DeliveryRepository } from '../outbox/delivery.repository';
 import { DELIVERY_STATUSES } from '../outbox/outbox-event.entity';
 import { DELIVERY_QUEUE } from '../queue/queue.constants';
-import { WebhookQueueService } from '../queue/webhook-queue.service';
+import { sumCounts, WebhookQueueService } from '../queue/webhook-queue.service';
 import { CircuitStats, EventStats, OrderingStats, QueueJobsStats, QueueStatsResponse, ThroughputStats } from './dto/stats.response';
 
 /** One picture of the pipeline for `GET /api/v1/webhooks/queue/stats`: BullMQ, the outbox table, recent attempts, ordered chains, circuits. */
@@ -31,8 +31,14 @@ export class QueueStatsService {
   /** Redis may be down while Postgres is not: the rest of the picture still comes back. */
   private async queueStats(): Promise<QueueJobsStats> {
     try {
-      const [jobs, paused] = await Promise.all([this.queue.counts(), this.queue.isPaused()]);
-      return { name: DELIVERY_QUEUE, available: true, paused, jobs };
+      const [perPartition, paused] = await Promise.all([this.queue.countsPerPartition(), this.queue.isPaused()]);
+      const jobs = sumCounts(perPartition);
+      const partitions = perPartition.map((counts, partition) => ({
+        partition,
+        name: this.queue.partitions[partition]?.name ?? '',
+        jobs: counts,
+      }));
+      return { name: DELIVERY_QUEUE, available: true, paused, jobs, partitions };
     } catch (error) {
       return { name: DELIVERY_QUEUE, available: false, error: error instanceof Error ? error.message : String(error) };
     }

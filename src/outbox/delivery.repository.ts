@@ -156,7 +156,7 @@ export interface DeletedDeliveries {
 
 const ROW_COLUMNS = `id, event_id, subscription_id, event_type AS event, priority, status, entity_type, entity_id, target_url, attempts, max_attempts,
   last_status_code, last_error, next_retry_at, published_at, sent_at, created_at, updated_at, created_at::text AS cursor_at`;
-const QUEUEABLE_COLUMNS = `id, event_type AS "eventType", priority`;
+const QUEUEABLE_COLUMNS = `id, event_type AS "eventType", priority, subscription_id AS "subscriptionId", entity_type AS "entityType", entity_id AS "entityId"`;
 
 /**
  * The only code that writes `webhook_queue` (the deliveries: one row per outgoing event) and the
@@ -346,13 +346,12 @@ export class DeliveryRepository {
   }
 
   /** The unfinished deliveries that wait for these (now finished) ones: the next of each chain. */
-  async successorsOf(ids: string[]): Promise<string[]> {
-    if (ids.length === 0) return [];
-    const rows = await this.dataSource.query<{ id: string }[]>(
-      `SELECT id FROM webhook_queue WHERE after_id = ANY($1::uuid[]) AND ${statusCondition('status', IN_QUEUE)}`,
+  successorsOf(ids: string[]): Promise<QueueableEvent[]> {
+    if (ids.length === 0) return Promise.resolve([]);
+    return this.dataSource.query<QueueableEvent[]>(
+      `SELECT ${QUEUEABLE_COLUMNS} FROM webhook_queue WHERE after_id = ANY($1::uuid[]) AND ${statusCondition('status', IN_QUEUE)}`,
       [ids],
     );
-    return rows.map((r) => r.id);
   }
 
   /** Chains held back by an unfinished head: how many deliveries and entities, and the oldest one waiting. */

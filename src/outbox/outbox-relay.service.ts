@@ -53,7 +53,11 @@ export class OutboxRelayService implements OnApplicationBootstrap, OnApplication
   async relay(checkLost = true): Promise<number> {
     let total = 0;
     for (let n = BATCH; n === BATCH; total += n) n = await this.publishPending();
-    if (checkLost) total += await this.republishLost();
+    if (checkLost) {
+      await this.queue.refreshPartitions();
+      total += await this.republishLost();
+      await this.queue.forgetEmptyRetired();
+    }
     if (total > 0) this.logger.log({ events: total }, 'Outbox relay published events');
     return total;
   }
@@ -70,19 +74,23 @@ export class OutboxRelayService implements OnApplicationBootstrap, OnApplication
   /**
    * Rows the database says are in the queue, but whose job will not run: Redis no longer has it,
    * or it is completed or failed (BullMQ gave up on it, e.g. stalled too often) while the row is
-   * not finished. The dead job is removed (a job id in the completed or failed set makes `add` a
-   * no-op), then queued again.
+   * not finished, or it waits in a partition no longer in use (QUEUE_PARTITIONS was lowered).
+   * The dead or misplaced job is removed (a job id in the completed or failed set makes `add` a
+   * no-op), then queued again, in its partition.
    */
   private republishLost(): Promise<number> {
     const quietMs = Math.max(2000, this.config.outbox.relayIntervalMs * 2);
     return this.dataSource.transaction(async (manager) => {
       const rows = await this.deliveries.quietInQueue(quietMs, BATCH, manager);
       if (rows.length === 0) return 0;
-      const jobs = await this.queue.liveness(rows.map((r) => r.id));
+      const jobs = await this.queue.liveness(rows);
       const lost = rows.filter((r) => jobs.get(r.id) !== 'live');
       if (lost.length === 0) return 0;
-      const dead = lost.filter((r) => jobs.get(r.id) === 'dead').map((r) => r.id);
-      if (dead.length) await this.queue.removeMany(dead);
+      const stale = lost.filter((r) => jobs.get(r.id) === 'dead' || jobs.get(r.id) === 'misplaced').map((r) => r.id);
+      const busy = stale.length ? new Set(await this.queue.removeMany(stale)) : new Set<string>();
+      // A misplaced job a worker of the old configuration took meanwhile is running: it stays.
+      lost.splice(0, lost.length, ...lost.filter((r) => !busy.has(r.id)));
+      if (lost.length === 0) return 0;
       await this.queue.enqueue(lost);
       await this.deliveries.requeueLost(
         lost.map((r) => r.id),

@@ -1,26 +1,34 @@
 import { BullModule } from '@nestjs/bullmq';
 import { Module } from '@nestjs/common';
-import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { DELIVERY_QUEUE } from './queue.constants';
-import { bullConnection } from './queue.connection';
+import { QueueConnections } from './queue.connection';
 import { WebhookQueueService } from './webhook-queue.service';
 
+/** BullMQ's connections, for the root module below and for the workers. */
+@Module({
+  providers: [QueueConnections],
+  exports: [QueueConnections],
+})
+export class QueueConnectionModule {}
+
 /**
- * The BullMQ priority queue of outgoing webhooks. Producers fail fast while Redis is down
- * (no offline queue): the outbox relay publishes what could not be queued once it is back.
+ * The BullMQ priority queues of outgoing webhooks (QUEUE_PARTITIONS of them, owned by
+ * WebhookQueueService) and the root options of the other queues (maintenance). Producers fail
+ * fast while Redis is down (no offline queue): the outbox relay publishes what could not be
+ * queued once it is back.
  */
 @Module({
   imports: [
+    QueueConnectionModule,
     BullModule.forRootAsync({
-      inject: [APP_CONFIG],
-      useFactory: (config: AppConfig) => ({
-        connection: bullConnection(config, { enableOfflineQueue: false, maxRetriesPerRequest: 1 }),
-        prefix: config.redis.queuePrefix,
+      imports: [QueueConnectionModule],
+      inject: [QueueConnections],
+      useFactory: (connections: QueueConnections) => ({
+        connection: connections.forQueues(),
+        prefix: connections.sharedQueuePrefix,
       }),
     }),
-    BullModule.registerQueue({ name: DELIVERY_QUEUE }),
   ],
   providers: [WebhookQueueService],
-  exports: [WebhookQueueService, BullModule],
+  exports: [WebhookQueueService, QueueConnectionModule, BullModule],
 })
 export class QueueModule {}

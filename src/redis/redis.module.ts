@@ -1,8 +1,11 @@
 import { Global, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
-import { Redis } from 'ioredis';
-import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { Cluster, ClusterOptions, Redis, RedisOptions } from 'ioredis';
+import { APP_CONFIG, AppConfig, RedisClusterConfig } from '../config/app-config';
 
 export const REDIS = Symbol('REDIS');
+
+/** A Redis connection of the app: one server (REDIS_URL) or a Redis Cluster (REDIS_CLUSTER_NODES). */
+export type RedisClient = Redis | Cluster;
 
 const QUIT_GRACE_MS = 1000;
 
@@ -30,11 +33,44 @@ export function createRedisClient(url: string, overrides: Record<string, unknown
 }
 
 /**
+ * An ioredis Cluster over REDIS_CLUSTER_NODES. `redisOptions` apply to the connection to each node
+ * (the same as a single client's); slots are refreshed on MOVED and on a failover, and commands
+ * issued while the topology is being refreshed wait for it instead of failing.
+ */
+export function createClusterClient(
+  cluster: RedisClusterConfig,
+  redisOptions: RedisOptions = {},
+  clusterOptions: Partial<ClusterOptions> = {},
+): Cluster {
+  return new Cluster(cluster.nodes, {
+    clusterRetryStrategy: (times) => Math.min(times * 200, 2000),
+    slotsRefreshTimeout: 2000,
+    retryDelayOnFailover: 200,
+    retryDelayOnClusterDown: 300,
+    ...clusterOptions,
+    redisOptions: {
+      connectTimeout: 2000,
+      disconnectTimeout: 0,
+      username: cluster.username,
+      password: cluster.password,
+      ...(cluster.tls && { tls: {} }),
+      ...redisOptions,
+    },
+  });
+}
+
+/** The app's client: a Cluster when REDIS_CLUSTER_NODES is set, one server otherwise. Same options either way. */
+export function createAppRedisClient(config: AppConfig): RedisClient {
+  if (!config.redis.cluster) return createRedisClient(config.redis.url);
+  return createClusterClient(config.redis.cluster, { maxRetriesPerRequest: 1 }, { enableOfflineQueue: false, enableAutoPipelining: true });
+}
+
+/**
  * Closes a client without leaving anything on the event loop: QUIT when connected (waits for
  * pending replies, bounded by `graceMs`), otherwise a hard disconnect that also cancels the
  * pending reconnection timer.
  */
-export async function closeRedisClient(redis: Redis, graceMs = QUIT_GRACE_MS): Promise<void> {
+export async function closeRedisClient(redis: RedisClient, graceMs = QUIT_GRACE_MS): Promise<void> {
   if (redis.status === 'end') return;
   if (redis.status === 'ready') {
     let timer: NodeJS.Timeout | undefined;
@@ -55,7 +91,7 @@ export async function closeRedisClient(redis: Redis, graceMs = QUIT_GRACE_MS): P
 
 @Injectable()
 class RedisCloser implements OnApplicationShutdown {
-  constructor(@Inject(REDIS) private readonly redis: Redis) {}
+  constructor(@Inject(REDIS) private readonly redis: RedisClient) {}
   async onApplicationShutdown(): Promise<void> {
     await closeRedisClient(this.redis);
   }
@@ -68,7 +104,7 @@ class RedisCloser implements OnApplicationShutdown {
       provide: REDIS,
       inject: [APP_CONFIG],
       useFactory: (config: AppConfig) => {
-        const client = createRedisClient(config.redis.url);
+        const client = createAppRedisClient(config);
         client.on('error', () => undefined); // reported through health checks, not as unhandled errors
         return client;
       },

@@ -1,8 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { Redis } from 'ioredis';
 import { withTimeout } from '../common/async/with-timeout';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { REDIS } from '../redis/redis.module';
+import { REDIS, RedisClient } from '../redis/redis.module';
 
 /** How long a replay check may wait for Redis before the request is refused with 503. */
 const REDIS_TIMEOUT_MS = 2000;
@@ -21,7 +20,7 @@ return false`;
  */
 export type ReplayVerdict = 'first' | 'repeat' | 'replayed';
 
-type ReplayRedis = Redis & { replayClaim(key: string, marker: string, ttlSeconds: number): Promise<string | null> };
+type ReplayRedis = RedisClient & { replayClaim(key: string, marker: string, ttlSeconds: number): Promise<string | null> };
 
 /**
  * Remembers which signed contents were accepted, and with which delivery id. One Redis key per
@@ -35,7 +34,7 @@ export class ReplayGuardService {
   private readonly ttlSeconds: number;
   private readonly redis: ReplayRedis;
 
-  constructor(@Inject(REDIS) redis: Redis, @Inject(APP_CONFIG) config: AppConfig) {
+  constructor(@Inject(REDIS) redis: RedisClient, @Inject(APP_CONFIG) config: AppConfig) {
     // EVALSHA (the script is sent once per connection, not with every request).
     if (!('replayClaim' in redis)) redis.defineCommand('replayClaim', { numberOfKeys: 1, lua: CLAIM_SCRIPT });
     this.redis = redis as ReplayRedis;

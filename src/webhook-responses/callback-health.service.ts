@@ -55,11 +55,15 @@ export class CallbackHealthService {
   }
 
   private async queueState() {
-    const q = this.queue.queue;
-    const [workers, paused, counts] = await Promise.all([q.getWorkers(), q.isPaused(), q.getJobCounts('waiting', 'prioritized', 'failed')]);
+    // Workers per partition: every partition needs one (WORKER_PARTITIONS may split them over processes).
+    const [workers, paused, counts] = await Promise.all([
+      Promise.all(this.queue.partitions.map((q) => q.getWorkersCount())),
+      this.queue.isPaused(),
+      this.queue.counts(),
+    ]);
     return {
-      worker_running: workers.length > 0,
-      workers: workers.length,
+      worker_running: workers.every((n) => n > 0),
+      workers: Math.max(...workers),
       paused,
       waiting: (counts.waiting ?? 0) + (counts.prioritized ?? 0),
       failed: counts.failed ?? 0,

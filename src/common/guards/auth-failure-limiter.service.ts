@@ -1,7 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { Redis } from 'ioredis';
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
-import { REDIS } from '../../redis/redis.module';
+import { REDIS, RedisClient } from '../../redis/redis.module';
 import { withTimeout } from '../async/with-timeout';
 import { clientAddressKey } from './client-address';
 
@@ -29,7 +28,7 @@ if ttl < 0 then
 end
 return {n, ttl}`;
 
-type LimiterRedis = Redis & { adminAuthAttempt(key: string, windowMs: number, failed: 0 | 1): Promise<[number, number]> };
+type LimiterRedis = RedisClient & { adminAuthAttempt(key: string, windowMs: number, failed: 0 | 1): Promise<[number, number]> };
 
 export interface AuthVerdict {
   /** The address is over its budget: answer 429, whatever the credentials were. */
@@ -60,7 +59,7 @@ export class AuthFailureLimiter implements AuthFailureCounter {
   private readonly limit: number;
   private readonly prefix: string;
 
-  constructor(@Inject(REDIS) redis: Redis, @Inject(APP_CONFIG) config: AppConfig) {
+  constructor(@Inject(REDIS) redis: RedisClient, @Inject(APP_CONFIG) config: AppConfig) {
     this.redis = redis as LimiterRedis;
     if (!('adminAuthAttempt' in redis)) redis.defineCommand('adminAuthAttempt', { numberOfKeys: 1, lua: ATTEMPT_SCRIPT });
     this.limit = config.admin.authFailuresPerMinute;

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { ThrottlerStorage } from '@nestjs/throttler';
 import type { ThrottlerStorageRecord } from '@nestjs/throttler/dist/throttler-storage-record.interface';
-import { Redis } from 'ioredis';
+import type { RedisClient } from '../../redis/redis.module';
 
 /**
  * Fixed window counter per key, plus a block key once the limit is passed (blocked for
@@ -19,7 +19,7 @@ if hits > tonumber(ARGV[2]) then
 end
 return {hits, ttl, 0, 0}`;
 
-type ThrottleRedis = Redis & {
+type ThrottleRedis = RedisClient & {
   throttleIncrement(
     counter: string,
     block: string,
@@ -39,7 +39,7 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
   private readonly redis: ThrottleRedis;
 
   constructor(
-    redis: Redis,
+    redis: RedisClient,
     private readonly prefix: string,
   ) {
     this.redis = redis as ThrottleRedis;
@@ -47,7 +47,8 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
   }
 
   async increment(key: string, ttl: number, limit: number, blockDuration: number, throttlerName: string): Promise<ThrottlerStorageRecord> {
-    const base = `${this.prefix}${throttlerName}:${key}`;
+    // The counter and the block key go to one script: a hash tag keeps them in one Redis Cluster slot.
+    const base = `${this.prefix}${throttlerName}:{${key.replace(/[{}]/g, '')}}`;
     try {
       const [hits, ttlMs, blocked, blockMs] = await this.redis.throttleIncrement(
         `${base}:hits`,

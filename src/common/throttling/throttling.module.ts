@@ -1,8 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ThrottlerModule } from '@nestjs/throttler';
-import { Redis } from 'ioredis';
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
-import { REDIS } from '../../redis/redis.module';
+import { REDIS, RedisClient } from '../../redis/redis.module';
 import { INCOMING_THROTTLER, IncomingRateLimitGuard } from './incoming-rate-limit.guard';
 import { RedisThrottlerStorage } from './redis-throttler.storage';
 
@@ -18,7 +17,7 @@ const MINUTE_MS = 60_000;
   imports: [
     ThrottlerModule.forRootAsync({
       inject: [APP_CONFIG, REDIS],
-      useFactory: (config: AppConfig, redis: Redis) => ({
+      useFactory: (config: AppConfig, redis: RedisClient) => ({
         storage: new RedisThrottlerStorage(redis, `${config.redis.queuePrefix}:throttle:`),
         errorMessage: `Too many requests from this address (limit ${config.rateLimits.incomingPerMinute} per minute)`,
         throttlers: [

@@ -1,10 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Redis } from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { ServiceUnavailableError } from '../../common/errors/app-errors';
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
 import { hashedKey } from '../../redis/hashed-key';
-import { REDIS } from '../../redis/redis.module';
+import { REDIS, RedisClient } from '../../redis/redis.module';
 
 /** A signed-in operator, as stored in Redis. */
 export interface ConsoleSession {
@@ -29,7 +28,7 @@ export class ConsoleSessions {
   private readonly ttlMs: number;
 
   constructor(
-    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(REDIS) private readonly redis: RedisClient,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     this.prefix = `${config.redis.queuePrefix}:console:session:`;

@@ -1,18 +1,38 @@
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
-import { BullBoardModule } from '@bull-board/nestjs';
-import type { DynamicModule } from '@nestjs/common';
+import { BullBoardInstance, BullBoardModule, InjectBullBoard } from '@bull-board/nestjs';
+import { DynamicModule, Inject, Injectable, Module, OnModuleInit } from '@nestjs/common';
 import { AdminAuthModule } from '../../common/guards/admin-auth.module';
 import { AuthFailureLimiter } from '../../common/guards/auth-failure-limiter.service';
-import { AppConfig } from '../../config/app-config';
-import { DELIVERY_QUEUE, MAINTENANCE_QUEUE } from '../../queue/queue.constants';
+import { APP_CONFIG, AppConfig } from '../../config/app-config';
+import { MAINTENANCE_QUEUE } from '../../queue/queue.constants';
+import { QueueModule } from '../../queue/queue.module';
+import { WebhookQueueService } from '../../queue/webhook-queue.service';
 import { basicAuth } from './basic-auth.middleware';
 
 export const BULL_BOARD_ROUTE = '/admin/queues';
 
+/** Puts every delivery queue partition on the board (they are made by WebhookQueueService, not registered with Nest). */
+@Injectable()
+class DeliveryQueuesOnBoard implements OnModuleInit {
+  constructor(
+    @InjectBullBoard() private readonly board: BullBoardInstance,
+    private readonly queues: WebhookQueueService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  onModuleInit(): void {
+    const options = { readOnlyMode: this.config.admin.bullBoardReadOnly };
+    for (const queue of this.queues.partitions) this.board.addQueue(new BullMQAdapter(queue, options));
+  }
+}
+
+@Module({ imports: [QueueModule], providers: [DeliveryQueuesOnBoard] })
+class BullBoardDeliveryQueuesModule {}
+
 /**
  * Bull Board at /admin/queues behind Basic auth (ADMIN_USER / ADMIN_PASSWORD, failures throttled
- * per address like the bearer token), showing the delivery and maintenance queues. Mounted by the
+ * per address like the bearer token), showing every delivery queue partition and the maintenance queue. Mounted by the
  * API root; not at all (404) without both credentials.
  *
  * Read-only unless BULL_BOARD_READ_ONLY=false: Bull Board's own `readOnlyMode` on each queue
@@ -35,9 +55,7 @@ export function bullBoardImports(config: AppConfig): DynamicModule[] {
         boardOptions: { uiConfig: { boardTitle: 'n8n webhook bridge' } },
       }),
     }),
-    BullBoardModule.forFeature(
-      { name: DELIVERY_QUEUE, adapter: BullMQAdapter, options },
-      { name: MAINTENANCE_QUEUE, adapter: BullMQAdapter, options },
-    ),
+    BullBoardModule.forFeature({ name: MAINTENANCE_QUEUE, adapter: BullMQAdapter, options }),
+    { module: BullBoardDeliveryQueuesModule },
   ];
 }

@@ -1,12 +1,20 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { CircuitState } from '../../circuit-breaker/circuit-breaker.service';
 
+export class QueuePartitionStats {
+  @ApiProperty({ description: 'Partition number (0 … QUEUE_PARTITIONS − 1)' }) partition: number;
+  @ApiProperty({ description: 'BullMQ queue name of the partition' }) name: string;
+  @ApiProperty({ type: Object, description: 'BullMQ job counts of this partition' }) jobs: Record<string, number>;
+}
+
 export class QueueJobsStats {
   @ApiProperty() name: string;
   @ApiProperty({ description: 'False when Redis could not be read (then `paused` and `jobs` are absent)' }) available: boolean;
   @ApiPropertyOptional() paused?: boolean;
   @ApiPropertyOptional({ type: Object, description: 'BullMQ job counts: waiting, prioritized, active, delayed, completed, failed' })
   jobs?: Record<string, number>;
+  @ApiPropertyOptional({ type: [QueuePartitionStats], description: 'The same counts per delivery queue partition (QUEUE_PARTITIONS)' })
+  partitions?: QueuePartitionStats[];
   @ApiPropertyOptional() error?: string;
 }
 

@@ -19,7 +19,7 @@ export class RetentionModule {}
 
 /** The maintenance queue's worker (daily retention job); imported by the worker root only (roles `all` and `worker`). */
 @Module({
-  imports: [RetentionModule],
+  imports: [RetentionModule, QueueModule],
   providers: [RetentionWorker],
 })
 export class RetentionWorkerModule {}

@@ -1,9 +1,7 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { Job, UnrecoverableError, Worker } from 'bullmq';
-import { Redis } from 'ioredis';
-import { APP_CONFIG, AppConfig } from '../../config/app-config';
-import { bullConnection } from '../../queue/queue.connection';
-import { REDIS } from '../../redis/redis.module';
+import { QueueConnections } from '../../queue/queue.connection';
+import { REDIS, RedisClient } from '../../redis/redis.module';
 import { MAINTENANCE_QUEUE, RETENTION_JOB, RetentionJobData } from '../../queue/queue.constants';
 import { CleanupService } from '../cleanup.service';
 import { CleanupResponse } from '../dto/cleanup.dto';
@@ -20,16 +18,16 @@ export class RetentionWorker implements OnApplicationBootstrap, BeforeApplicatio
   private worker?: Worker<RetentionJobData, CleanupResponse>;
 
   constructor(
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly connections: QueueConnections,
     private readonly maintenance: MaintenanceQueueService,
     private readonly cleanup: CleanupService,
-    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(REDIS) private readonly redis: RedisClient,
   ) {}
 
   onApplicationBootstrap(): void {
     this.worker = new Worker<RetentionJobData, CleanupResponse>(MAINTENANCE_QUEUE, (job) => this.process(job), {
-      connection: bullConnection(this.config, { maxRetriesPerRequest: null }),
-      prefix: this.config.redis.queuePrefix,
+      connection: this.connections.forWorker(),
+      prefix: this.connections.sharedQueuePrefix,
       concurrency: 1,
     });
     this.worker.on('error', (err) => this.logger.warn({ err }, 'Maintenance worker error'));
