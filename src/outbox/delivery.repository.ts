@@ -211,13 +211,15 @@ export class DeliveryRepository {
     const order = new Map(events.map((e, i) => [e.id, i]));
     const chained = rows.filter((r) => r.perEntity).sort((a, b) => (order.get(a.eventId) ?? 0) - (order.get(b.eventId) ?? 0));
     if (chained.length) await this.chain(chained, manager);
-    return rows.map(({ id, eventId, subscriptionId, eventType, priority, status }) => ({
+    return rows.map(({ id, eventId, subscriptionId, eventType, priority, status, entityType, entityId }) => ({
       id,
       eventId,
       subscriptionId,
       eventType,
       priority,
       status,
+      entityType,
+      entityId,
     }));
   }
 
