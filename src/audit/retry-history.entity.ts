@@ -1,9 +1,13 @@
 import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
 import { OutboxEvent } from '../outbox/outbox-event.entity';
 
-/** One row per delivery attempt of an outgoing event. */
+/**
+ * One row per delivery attempt of an outgoing event. Partitioned by day of created_at (see
+ * migrations/1796320000000-PartitionedAudit.ts): the partition key is part of the primary key and
+ * of the unique index; the writer keeps one row per (delivery, attempt).
+ */
 @Entity('webhook_retry_history')
-@Index('idx_webhook_retry_history_delivery', ['deliveryId', 'attempt'], { unique: true })
+@Index('idx_webhook_retry_history_delivery', ['deliveryId', 'attempt', 'createdAt'], { unique: true })
 @Index('idx_webhook_retry_history_created', ['createdAt'])
 export class RetryHistory {
   @PrimaryGeneratedColumn('increment', { type: 'bigint' })
@@ -36,6 +40,6 @@ export class RetryHistory {
   @Column({ name: 'scheduled_delay_ms', type: 'integer', nullable: true })
   scheduledDelayMs: number | null;
 
-  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz', primary: true })
   createdAt: Date;
 }

@@ -3,11 +3,21 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import type { RetryHistory } from './retry-history.entity';
 
-/** One attempt to write. */
+/**
+ * One attempt to write. `createdAt` (the partition key; now when left out) is given by the
+ * delivery recorder once per attempt, so that the batch written again carries the same value.
+ */
 export type NewRetryHistory = Pick<
   RetryHistory,
   'deliveryId' | 'attempt' | 'outcome' | 'statusCode' | 'error' | 'durationMs' | 'scheduledDelayMs'
->;
+> & { createdAt?: Date };
+
+/**
+ * How far before its delivery's creation an attempt row is looked for when checking that it is
+ * not written twice: attempts are stamped by the worker's clock, deliveries by the database's;
+ * an hour covers any clock skew, and the check stays within the partitions of those days.
+ */
+export const ATTEMPT_LOOKBACK = `interval '1 hour'`;
 
 /** One attempt as the operations API shows it. */
 export interface RetryHistoryRow {
@@ -44,12 +54,25 @@ export interface AttemptCounts {
 export class RetryHistoryRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  /** One multi-row INSERT through `manager`'s transaction; an attempt already written is not written again. */
+  /**
+   * One multi-row INSERT through `manager`'s transaction; an attempt already written is not written
+   * again. The table is partitioned by created_at, so its unique index is on (delivery_id, attempt,
+   * created_at): it catches the same batch written again (same created_at, even while the first
+   * write is not yet committed), and NOT EXISTS catches the attempt written at another time (the
+   * `interrupted` record and a late outcome of the same attempt), looking only at the partitions
+   * since the delivery was created (`OFFSET 0` keeps it a subquery run per row, whose partitions
+   * are pruned at run time by that row's delivery; as a join it would visit every partition).
+   */
   async insertMany(rows: NewRetryHistory[], manager: EntityManager): Promise<void> {
     const col = <T>(f: (r: NewRetryHistory) => T) => rows.map(f);
     await manager.query(
-      `INSERT INTO webhook_retry_history (delivery_id, attempt, outcome, status_code, error, duration_ms, scheduled_delay_ms)
-        SELECT * FROM unnest($1::uuid[], $2::int[], $3::text[], $4::int[], $5::text[], $6::int[], $7::int[])
+      `INSERT INTO webhook_retry_history (delivery_id, attempt, outcome, status_code, error, duration_ms, scheduled_delay_ms, created_at)
+        SELECT v.delivery_id, v.attempt, v.outcome, v.status_code, v.error, v.duration_ms, v.scheduled_delay_ms, COALESCE(v.created_at, now())
+        FROM unnest($1::uuid[], $2::int[], $3::text[], $4::int[], $5::text[], $6::int[], $7::int[], $8::timestamptz[])
+          AS v(delivery_id, attempt, outcome, status_code, error, duration_ms, scheduled_delay_ms, created_at)
+        LEFT JOIN LATERAL (SELECT created_at FROM webhook_queue WHERE id = v.delivery_id) q ON true
+        WHERE NOT EXISTS (SELECT 1 FROM webhook_retry_history h
+          WHERE h.delivery_id = v.delivery_id AND h.attempt = v.attempt AND h.created_at >= q.created_at - ${ATTEMPT_LOOKBACK} OFFSET 0)
         ON CONFLICT DO NOTHING`,
       [
         col((r) => r.deliveryId),
@@ -59,6 +82,7 @@ export class RetryHistoryRepository {
         col((r) => r.error),
         col((r) => r.durationMs),
         col((r) => r.scheduledDelayMs),
+        col((r) => r.createdAt ?? null),
       ],
     );
   }

@@ -2,10 +2,15 @@ import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 
 
 export type WebhookDirection = 'incoming' | 'outgoing';
 
-/** The audit trail: one row per outgoing attempt and per incoming request, accepted or refused. */
+/**
+ * The audit trail: one row per outgoing attempt and per incoming request, accepted or refused (the
+ * incoming rows are the incoming-callback log). Partitioned by day of created_at (see
+ * migrations/1796320000000-PartitionedAudit.ts): the partition key is part of the primary key and
+ * of the unique index; the writer keeps one outgoing row per (delivery, attempt).
+ */
 @Entity('webhook_logs')
 @Index('idx_webhook_logs_delivery', ['deliveryId'])
-@Index('uq_webhook_logs_outgoing_attempt', ['deliveryId', 'attempt'], { unique: true, where: `direction = 'outgoing'` })
+@Index('uq_webhook_logs_outgoing_attempt', ['deliveryId', 'attempt', 'createdAt'], { unique: true, where: `direction = 'outgoing'` })
 @Index('idx_webhook_logs_direction_created', ['direction', 'createdAt'])
 export class WebhookLog {
   @PrimaryGeneratedColumn('uuid')
@@ -63,6 +68,6 @@ export class WebhookLog {
   @Column({ name: 'source_ip', type: 'text', nullable: true })
   sourceIp: string | null;
 
-  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz', primary: true })
   createdAt: Date;
 }

@@ -30,6 +30,11 @@ export interface AttemptRecord {
   requestHeaders: Record<string, string>;
   requestBody: string | null;
   responseBody: string | null;
+  /**
+   * When the recorder took the attempt: the created_at of its audit rows (the partition key), set
+   * once so that a batch written again carries the same value and adds nothing.
+   */
+  recordedAt?: Date;
 }
 
 /**
@@ -105,7 +110,7 @@ export class DeliveryRecorderService implements OnModuleDestroy, BeforeApplicati
 
   async record(record: AttemptRecord): Promise<void> {
     try {
-      await this.batcher.submit(storable(record));
+      await this.batcher.submit({ ...storable(record), recordedAt: record.recordedAt ?? new Date() });
     } catch (error) {
       throw new AttemptNotRecordedError(record.id, error);
     }
@@ -149,6 +154,7 @@ export class DeliveryRecorderService implements OnModuleDestroy, BeforeApplicati
         error: r.error,
         durationMs: r.durationMs,
         scheduledDelayMs: r.scheduledDelayMs,
+        createdAt: r.recordedAt,
       })),
       manager,
     );
@@ -168,6 +174,7 @@ export class DeliveryRecorderService implements OnModuleDestroy, BeforeApplicati
         durationMs: r.durationMs,
         outcome: r.status,
         reason: r.error,
+        createdAt: r.recordedAt,
       })),
       manager,
     );

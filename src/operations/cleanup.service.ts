@@ -4,6 +4,7 @@ import { DeliveryRepository } from '../outbox/delivery.repository';
 import { WebhookQueueService } from '../queue/webhook-queue.service';
 import { CallbackRepository } from '../webhook-responses/callback.repository';
 import { CleanupResponse } from './dto/cleanup.dto';
+import { AuditPartitionsService } from './retention/audit-partitions.service';
 
 const BATCH = 2000;
 
@@ -13,7 +14,9 @@ export interface CleanupRequest {
 }
 
 /**
- * Deletes what is older than N days, in batches of 2,000 rows (one short statement each,
+ * Removes what is older than N days. First the day partitions of the audit tables that end
+ * before the cutoff are dropped whole (AuditPartitionsService; the rows the steps below would
+ * keep are kept). Then the rest is deleted in batches of 2,000 rows (one short statement each,
  * `SKIP LOCKED`, so the tables stay usable while it runs):
  * - finished events (sent and cancelled; failed ones only when asked) whose last change is older,
  *   with their retry history and outgoing audit rows;
@@ -34,11 +37,13 @@ export class CleanupService {
     private readonly logs: WebhookLogRepository,
     private readonly callbacks: CallbackRepository,
     private readonly queue: WebhookQueueService,
+    private readonly partitions: AuditPartitionsService,
   ) {}
 
   async cleanup({ olderThanDays, includeFailed }: CleanupRequest): Promise<CleanupResponse> {
     const cutoff = new Date(Date.now() - olderThanDays * 86_400_000);
     const total = { events: 0, history: 0, logs: 0, incoming_logs: 0, callbacks: 0, chains: 0 } satisfies CleanupResponse;
+    await this.dropPartitions(cutoff, includeFailed, total);
     for (;;) {
       const batch = await this.deliveries.deleteFinished(includeFailed, cutoff, BATCH);
       total.events += batch.events;
@@ -47,7 +52,7 @@ export class CleanupService {
       if (batch.failedIds.length) await this.removeJobs(batch.failedIds);
       if (batch.events < BATCH) break;
     }
-    total.incoming_logs = await inBatches(() => this.logs.deleteIncomingBefore(cutoff, BATCH));
+    total.incoming_logs += await inBatches(() => this.logs.deleteIncomingBefore(cutoff, BATCH));
     total.callbacks = await inBatches(() => this.callbacks.deleteCreatedBefore(cutoff, BATCH));
     total.chains = await inBatches(() => this.deliveries.deleteIdleChains(cutoff, BATCH));
     this.logger.log(
@@ -55,6 +60,22 @@ export class CleanupService {
       'Cleaned up old events, incoming logs and callback keys',
     );
     return total;
+  }
+
+  /**
+   * Whole days of audit rows (when that fails, the row-by-row steps delete the same rows), and the
+   * partitions of the days ahead made ready.
+   */
+  private async dropPartitions(cutoff: Date, includeFailed: boolean, total: CleanupResponse): Promise<void> {
+    try {
+      const dropped = await this.partitions.dropBefore(cutoff, includeFailed);
+      total.history += dropped.history;
+      total.logs += dropped.logs;
+      total.incoming_logs += dropped.incomingLogs;
+      await this.partitions.ensureAhead();
+    } catch (error) {
+      this.logger.warn({ err: error }, 'Could not maintain the audit partitions; old rows are deleted one by one instead');
+    }
   }
 
   /** Failed events keep their job in BullMQ's failed set (the dead letters): remove those too. */
