@@ -20,17 +20,20 @@ describe('delivery queue partitions', () => {
     expect(calculateSlot(`bridge:${name}:wait`)).toBe(calculateSlot(`other:${name}:123:lock`));
   });
 
-  it('puts every partition in its own slot, spread over the shards of an evenly split cluster', () => {
+  it('puts every partition in its own slot, spread evenly over the masters of an evenly split cluster', () => {
     const slots = Array.from({ length: 64 }, (_, p) => slotOfQueue(p));
     expect(new Set(slots).size).toBe(64);
-    for (const shards of [2, 3, 4]) {
-      const used = new Set(slots.slice(0, 6).map((s) => shardOf(s, shards)));
-      expect(used.size).toBe(shards);
-    }
-    // Powers of two fill each shard equally.
-    const perShard = [0, 0, 0, 0];
-    for (const s of slots.slice(0, 8)) perShard[shardOf(s, 4)] = (perShard[shardOf(s, 4)] ?? 0) + 1;
-    expect(perShard).toEqual([2, 2, 2, 2]);
+    const perShard = (partitions: number, shards: number) => {
+      const counts = new Array<number>(shards).fill(0);
+      for (const s of slots.slice(0, partitions)) counts[shardOf(s, shards)] = (counts[shardOf(s, shards)] ?? 0) + 1;
+      return counts;
+    };
+    expect(perShard(6, 3)).toEqual([2, 2, 2]);
+    expect(perShard(6, 2)).toEqual([3, 3]);
+    expect(perShard(6, 6)).toEqual([1, 1, 1, 1, 1, 1]);
+    expect(perShard(12, 3)).toEqual([4, 4, 4]);
+    expect(perShard(12, 4)).toEqual([3, 3, 3, 3]);
+    expect(perShard(4, 2)).toEqual([2, 2]);
   });
 
   it('sends every delivery of one entity and subscription to one partition, and spreads entities over all', () => {

@@ -24,14 +24,14 @@ export function deliveryQueueName(partition: number, cluster: boolean): string {
 }
 
 /**
- * The hash tag of a partition: the first `d<p>.<k>` whose slot lies closest after the p-th point
- * of the van der Corput sequence (0, ½, ¼, ¾, ⅛, …) of the slot range. Whatever QUEUE_PARTITIONS
- * is, the partitions sit evenly over the slot range (two halves for 2, four quarters for 4, …),
- * so a cluster whose masters own equal slot ranges gets them spread over its shards, and a
- * partition's name never depends on how many partitions there are.
+ * The hash tag of a partition: the first `d<p>.<k>` whose slot lies just after the p-th point of a
+ * mixed-radix van der Corput sequence of the slot range (bases 2, 3, then 2: 0, ½, ⅙, ⅔, ⅓, ⅚,
+ * 1⁄12, …). The first 6 partitions take one sixth each and the first 12 one twelfth each, so 6 or
+ * 12 partitions spread evenly over 2, 3 or 6 masters that own equal slot ranges (12 over 4 too),
+ * and a partition's name never depends on how many partitions there are.
  */
 export function partitionTag(partition: number): string {
-  const target = Math.floor(vanDerCorput(partition) * CLUSTER_SLOTS) + 64;
+  const target = Math.floor(spreadPoint(partition) * CLUSTER_SLOTS) + 64;
   for (let k = 0; ; k++) {
     const tag = `d${partition}.${k}`;
     const slot = calculateSlot(tag);
@@ -39,12 +39,17 @@ export function partitionTag(partition: number): string {
   }
 }
 
-function vanDerCorput(n: number): number {
+const SPREAD_BASES = [2, 3];
+const SPREAD_BASE_AFTER = 2;
+
+function spreadPoint(n: number): number {
   let value = 0;
   let denominator = 1;
-  for (let rest = n; rest > 0; rest = Math.floor(rest / 2)) {
-    denominator *= 2;
-    value += (rest % 2) / denominator;
+  for (let rest = n, digit = 0; rest > 0; digit++) {
+    const base = SPREAD_BASES[digit] ?? SPREAD_BASE_AFTER;
+    denominator *= base;
+    value += (rest % base) / denominator;
+    rest = Math.floor(rest / base);
   }
   return value;
 }
