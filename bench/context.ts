@@ -12,6 +12,7 @@ export const SECTIONS = [
   'ordered',
   'rest',
   'scaleout',
+  'partitions',
 ];
 
 const arg = (name: string, fallback: number) => {
@@ -45,7 +46,7 @@ const only = (() => {
 })();
 
 export const options = {
-  /** Events of the outgoing, baseline and scale-out sections. */
+  /** Events of the outgoing, baseline, scale-out and partitions sections. */
   events: arg('events', 10000),
   rate: arg('rate', 500),
   seconds: arg('seconds', 10),
@@ -59,6 +60,8 @@ export const options = {
   orderedConcurrency: arg('ordered-concurrency', 32),
   restLeads: arg('rest-leads', 4000),
   restClients: arg('rest-clients', 32),
+  /** Delivery queue partitions of the partitions section's second run (the first has 1). */
+  partitions: arg('partitions', 6),
   /** Writes the results there as JSON, and the plots beside it (same name, .svg). */
   json: text('json'),
 };

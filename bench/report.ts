@@ -8,6 +8,22 @@ import { round } from './support';
 
 type Row = [string, string, string];
 
+/** What the partitions section reports per run (bench/partitions.ts). */
+interface PartitionRun extends DeliveryResult {
+  partitions: number;
+  worker_deaths: number;
+  loadavg_before: string;
+  cpu_ms_per_event_by_process: Record<string, number | null>;
+  redis: { commands_per_event: number | null; own_server: boolean };
+  postgres: {
+    rows_written_per_event: number | null;
+    wal_bytes_per_event_database: number | null;
+    wal_bytes_per_event_server: number | null;
+  };
+  audit_bytes_per_event: number | null;
+  jobs_completed_per_partition: number[];
+}
+
 interface Incoming {
   requests_per_s: number;
   p99_ms: number;
@@ -158,6 +174,19 @@ function rows(): Row[] {
       `${scale.events_per_s} events/s`,
       `${describeChecks(scale.routes)}, ${scale.worker_deaths} worker deaths${ms('scaleout')}`,
     ]);
+  const parts = results.partitions as { runs: PartitionRun[] } | undefined;
+  for (const p of parts?.runs ?? []) {
+    const by = p.cpu_ms_per_event_by_process;
+    table.push([
+      `partitions ${p.partitions}: 1 api + 2 workers (load ${p.loadavg_before})`,
+      `${p.events_per_s} events/s, ${p.cpu_ms_per_event} ms CPU/event`,
+      `CPU ms/event api ${by.api}, workers ${by.workers}, redis ${by.redis ?? '-'}, pg ${by.postgres_backends}; ` +
+        `${p.redis.commands_per_event} Redis cmd${p.redis.own_server ? '' : ' (shared Redis)'}, ` +
+        `${p.postgres.rows_written_per_event} rows, WAL ${p.postgres.wal_bytes_per_event_database ?? p.postgres.wal_bytes_per_event_server} B, ` +
+        `audit ${p.audit_bytes_per_event} B per event; jobs per partition ${p.jobs_completed_per_partition.join('/')}; ` +
+        `${describeChecks(p.routes)}, ${p.worker_deaths} deaths`,
+    ]);
+  }
   table.push([
     'peak RSS (MB)',
     Object.entries(rss)

@@ -15,6 +15,8 @@
  *   ordered            per_entity vs none over E leads                           --ordered-events N (4000) --entities E (500) --ordered-concurrency C (32)
  *   rest               leads through POST /api/v1/leads (+ baseline)              --rest-leads N (4000) --rest-clients C (32)
  *   scaleout           1 API + 2 worker processes
+ *   partitions         the scale-out run with QUEUE_PARTITIONS=1, then =N, each on a Redis of its own:  --partitions N (6)
+ *                      CPU per process, Redis commands, Postgres rows and WAL, audit bytes per event, jobs per partition
  * --json FILE writes the results there, and the plots beside it (FILE with .svg).
  */
 import { ChildProcess } from 'node:child_process';
@@ -24,6 +26,7 @@ import { configureRoutes, received, resetReceiver } from './deliveries';
 import { incoming, incomingBaseline } from './incoming';
 import { baseline } from './baseline';
 import { ordered } from './ordered';
+import { partitionsSection } from './partitions';
 import { fanout, latency, outgoing, scaleOut, single } from './outgoing';
 import { report } from './report';
 import { rest } from './rest';
@@ -88,6 +91,8 @@ async function main(): Promise<void> {
     if (runs('baseline')) await section('baseline', async () => void (results.baseline = await baseline(receiver, receiverUrl)));
     if (runs('rest')) await section('rest', async () => void (results.rest = await rest(receiver, receiverUrl)));
     if (runs('scaleout')) await section('scaleout', async () => void (results.scale_out = await scaleOut(receiver, receiverUrl)));
+    if (runs('partitions'))
+      await section('partitions', async () => void (results.partitions = await partitionsSection(receiver, receiverUrl)));
     rss.receiver = peakRssMb(receiver.pid);
     rss.orchestrator = peakRssMb(process.pid);
   } finally {
