@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { DeliveryClaimsService } from '../src/delivery/delivery-claims.service';
 import { TriggerService } from '../src/triggers/trigger.service';
 import { WebhookQueueService } from '../src/queue/webhook-queue.service';
 import { spawnBridge, startApiWithWorkers, stopBridge } from './support/bridge-process';
@@ -44,6 +45,27 @@ describe('attempts are counted across jobs', () => {
         { attempt: 1, outcome: 'retrying' },
         { attempt: 2, outcome: 'sent' },
       ]);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('two jobs of one delivery claimed in the same batch: only one gets the row, so one attempt 1 is sent, never two', async () => {
+    const t = await startTestApp({ N8N_BASE_URL: 'http://127.0.0.1:9', APP_ROLE: 'api' });
+    try {
+      const id = (await t.app.get(TriggerService).emit('lead_responded', { entity: { type: 'lead', id: randomUUID() }, data: {} }))!.id;
+      const claims = t.app.get(DeliveryClaimsService);
+      // Two claims of other (unknown) ids take both batch slots; the two claims of this delivery,
+      // submitted while those are in flight, form the next batch together (one UPDATE … RETURNING).
+      const [, , first, second] = await Promise.all([
+        claims.claim(randomUUID()),
+        claims.claim(randomUUID()),
+        claims.claim(id),
+        claims.claim(id),
+      ]);
+      expect(first).toMatchObject({ id, attempt: 1 });
+      expect(second).toBeUndefined();
+      expect(await row(t, id)).toEqual({ status: 'sending', attempts: 1 });
     } finally {
       await t.close();
     }

@@ -20,8 +20,17 @@ export class DeliveryClaimsService {
     return this.batcher.submit({ id });
   }
 
+  /**
+   * One UPDATE moves a row once however often its id is listed, so when two jobs of one delivery
+   * land in the same batch (a job run twice after a Redis failover, or found in two partitions)
+   * only the first gets the row: the other is told it is taken, never the same attempt twice.
+   */
   private async claimAll(requests: ClaimRequest[]): Promise<(ClaimedDelivery | undefined)[]> {
     const claimed = new Map((await this.deliveries.claim(requests)).map((row) => [row.id, row]));
-    return requests.map((r) => claimed.get(r.id));
+    return requests.map((r) => {
+      const row = claimed.get(r.id);
+      claimed.delete(r.id);
+      return row;
+    });
   }
 }
