@@ -147,9 +147,14 @@ describe('outgoing events', () => {
   });
 
   it('honours Retry-After on a 429', async () => {
-    let calls = 0;
-    receiver.respondWith(() => (++calls === 1 ? { status: 429, headers: { 'retry-after': '1' } } : { status: 200 }));
-    const lead = await leads().save(leads().create(leadInput()));
+    // Only this lead's first attempt is refused: a late delivery of an earlier test gets its 200.
+    const input = leadInput();
+    receiver.respondWith((r) =>
+      r.body?.data?.lead?.url === input.url && r.headers['x-webhook-attempt'] === '1'
+        ? { status: 429, headers: { 'retry-after': '1' } }
+        : { status: 200 },
+    );
+    const lead = await leads().save(leads().create(input));
     const hits = await receiver.waitForCount((r) => r.body?.entity?.id === lead.id, 2);
     const gap = hits[1]!.receivedAt - hits[0]!.receivedAt;
     expect(gap).toBeGreaterThanOrEqual(950); // not the configured 200 ms ±20 %
@@ -159,9 +164,11 @@ describe('outgoing events', () => {
   });
 
   it('a receiver that never answers times out and is retried', async () => {
-    let calls = 0;
-    receiver.respondWith(() => (++calls === 1 ? 'hang' : { status: 200 }));
-    const lead = await leads().save(leads().create(leadInput()));
+    const input = leadInput();
+    receiver.respondWith((r) =>
+      r.body?.data?.lead?.url === input.url && r.headers['x-webhook-attempt'] === '1' ? 'hang' : { status: 200 },
+    );
+    const lead = await leads().save(leads().create(input));
     const hits = await receiver.waitForCount((r) => r.body?.entity?.id === lead.id, 2);
     const id = String(hits[0]!.headers['x-webhook-id']);
     await waitFor(async () => (await outboxRow(id)).status === 'sent', { what: 'row sent after timeout' });
