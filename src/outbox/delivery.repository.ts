@@ -272,11 +272,17 @@ export class DeliveryRepository {
     );
   }
 
-  /** `publish`: the jobs of these rows are in the queue. */
+  /**
+   * `publish`: the jobs of these rows are in the queue. A worker may already be claiming some of
+   * them (it took the job the moment it was added): those rows are skipped, not waited for, as
+   * they are on their way to `sending` anyway. The rest are locked in id order, the order the
+   * claim locks in, so the two never deadlock over a batch.
+   */
   async markQueued(ids: string[], manager: EntityManager = this.dataSource.manager): Promise<void> {
     await manager.query(
-      `UPDATE webhook_queue SET status = '${toStatus('publish', 'queued')}', published_at = now(), updated_at = now()
-        WHERE id = ANY($1::uuid[])${andFrom('publish')}`,
+      `UPDATE webhook_queue q SET status = '${toStatus('publish', 'queued')}', published_at = now(), updated_at = now()
+        FROM (SELECT id FROM webhook_queue WHERE id = ANY($1::uuid[])${andFrom('publish')} ORDER BY id FOR UPDATE SKIP LOCKED) mine
+        WHERE q.id = mine.id`,
       [ids],
     );
   }
