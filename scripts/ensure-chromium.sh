@@ -14,16 +14,8 @@ if [ -n "${CHROMIUM_PATH:-}" ]; then
   exit 1
 fi
 
-as_root() {
-  if [ "$(id -u)" = 0 ]; then "$@"
-  elif command -v sudo >/dev/null; then sudo "$@"
-  else echo "Need root (or sudo) for: $*" >&2; exit 1
-  fi
-}
+source "$(dirname "${BASH_SOURCE[0]}")/apt-install.sh"
 
-command -v apt-get >/dev/null || { echo "Cannot install Chromium: no apt-get here; install it yourself or set CHROMIUM_PATH" >&2; exit 1; }
-echo "Installing chromium from the OS packages" >&2
-as_root apt-get update -qq
-as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+apt_install chromium
 [ -x "$chromium" ] || { echo "chromium installed, but $chromium is missing" >&2; exit 1; }
 echo "Chromium is at $chromium ($("$chromium" --version 2>/dev/null || echo 'version unknown'))" >&2

@@ -8,19 +8,7 @@ pg_up() { pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; }
 redis_up() { redis-cli -h 127.0.0.1 -p 6379 ping 2>/dev/null | grep -q PONG; }
 wait_for() { for _ in $(seq 1 60); do "$1" && return 0; sleep 0.5; done; return 1; }
 
-as_root() {
-  if [ "$(id -u)" = 0 ]; then "$@"
-  elif command -v sudo >/dev/null; then sudo "$@"
-  else echo "Need root (or sudo) for: $*" >&2; exit 1
-  fi
-}
-
-apt_install() {
-  command -v apt-get >/dev/null || { echo "Cannot install $*: no apt-get here; install it yourself" >&2; exit 1; }
-  echo "Installing $* from the OS packages" >&2
-  [ -n "${APT_UPDATED:-}" ] || { as_root apt-get update -qq; APT_UPDATED=1; }
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
-}
+source "$(dirname "${BASH_SOURCE[0]}")/apt-install.sh"
 
 # ---- PostgreSQL ----
 pg_installed_now=

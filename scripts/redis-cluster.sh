@@ -20,19 +20,11 @@ usage() {
   exit 2
 }
 
-as_root() {
-  if [ "$(id -u)" = 0 ]; then "$@"
-  elif command -v sudo >/dev/null; then sudo "$@"
-  else echo "Need root (or sudo) for: $*" >&2; exit 1
-  fi
-}
+source "$(dirname "${BASH_SOURCE[0]}")/apt-install.sh"
 
 ensure_binaries() {
   command -v "$SERVER_BIN" >/dev/null && command -v "$CLI_BIN" >/dev/null && return 0
-  command -v apt-get >/dev/null || { echo "Cannot install Redis: no apt-get here; install redis-server and redis-cli yourself" >&2; exit 1; }
-  echo "Installing redis-server and redis-tools from the OS packages" >&2
-  as_root apt-get update -qq
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server redis-tools >/dev/null
+  apt_install redis-server redis-tools
 }
 
 cli() { "$CLI_BIN" -h 127.0.0.1 -p "$1" "${@:2}"; }
