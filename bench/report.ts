@@ -77,6 +77,7 @@ function rows(): Row[] {
         creates_per_s: number;
         events_per_s: number;
         leads_missing: number;
+        postgres_cpu_ms_per_event: number;
         routes: RouteCheck[];
       }
     | undefined;
@@ -151,7 +152,7 @@ function rows(): Row[] {
     table.push([
       `rest: POST /api/v1/leads, ${rest.clients} clients`,
       `${rest.creates_per_s} creates/s, ${rest.events_per_s} events/s end to end`,
-      `${results.rest_vs_baseline !== undefined ? `vs baseline = ${results.rest_vs_baseline as number}; ` : ''}${rest.created}/${rest.leads} created, ${rest.leads_missing} missing${ms('rest')}`,
+      `${results.rest_vs_baseline !== undefined ? `vs baseline = ${results.rest_vs_baseline as number}; ` : ''}${rest.created}/${rest.leads} created, ${rest.leads_missing} missing${ms('rest')} (Postgres backends ${rest.postgres_cpu_ms_per_event} ms)`,
     ]);
   const incomingRow = (label: string, i: Incoming, note: string): Row => [
     label,

@@ -10,6 +10,7 @@ import { Pool } from 'undici';
 import { ADMIN_DB, ADMIN_TOKEN, bridgeEnv, fail, log, options, rss, SECRET } from './context';
 import { configureRoutes, matchIds, received, resetReceiver, routeReport } from './deliveries';
 import { recordCpu } from './delivery-run';
+import { backendCpuMeter } from './pg-probes';
 import { cpuMeter, forkTs, freePort, peakRssMb, round, stop, until, untilReached, withDatabase } from './support';
 
 /** Starts `src/main.ts` and waits for `/health/ready`; rejects when it exits first. */
@@ -89,12 +90,14 @@ export async function rest(receiver: ChildProcess, receiverUrl: string) {
       await resetReceiver(receiver);
 
       const meter = cpuMeter([bridge.pid]);
+      const postgresMeter = await backendCpuMeter(ADMIN_DB, databaseUrl);
       const started = performance.now();
       const { ids, refused } = await createLeads(api, options.restLeads, options.restClients, 'bench');
       const createdMs = performance.now() - started;
       await untilReached(() => received(receiver, 'webhook'), ids.length);
       const deliveredMs = performance.now() - started;
       const cpuMs = meter();
+      const postgresCpuMs = await postgresMeter();
       for (const [status, n] of refused) fail('rest', `${n} creates answered ${status}`);
 
       // Each created lead's lead_scraped, once: the entity ids received are the lead ids the API answered with.
@@ -122,6 +125,8 @@ export async function rest(receiver: ChildProcess, receiverUrl: string) {
         events_per_s: Math.round(ids.length / (deliveredMs / 1000)),
         leads_missing: missing.length,
         cpu_ms_per_event: recordCpu('rest', cpuMs, ids.length),
+        // The database's side of the same events: what fewer statements per create save.
+        postgres_cpu_ms_per_event: round(postgresCpuMs / ids.length, 3),
         routes: [{ ...check, missing: missing.length, unexpected: unexpected.length }],
       };
       log(`rest: ${JSON.stringify(result)}`);
