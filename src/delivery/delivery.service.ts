@@ -95,7 +95,7 @@ export class DeliveryService {
         responseBody: null,
       });
       this.metrics.recordAttempt(event.event_type, sub.name, 'cancelled', 0);
-      await this.chains.advance(id);
+      if (event.chained) await this.chains.advance(id);
       return 'disabled';
     }
 
@@ -129,7 +129,7 @@ export class DeliveryService {
         await this.recorder.record({ ...record, status: 'sent', error: null, scheduledDelayMs: null });
         this.metrics.recordAttempt(event.event_type, sub.name, 'sent', result.durationMs);
         this.metrics.recordDeliveryEnd(event.event_type, sub.name, 'sent', attempt);
-        await this.chains.advance(id);
+        if (event.chained) await this.chains.advance(id);
         return 'sent';
       case 'retrying':
         await this.recorder.record({ ...record, status: 'retrying', error: outcome.error, scheduledDelayMs: outcome.delayMs });
@@ -144,7 +144,7 @@ export class DeliveryService {
           { delivery_id: id, event: event.event_type, subscription: sub.name, attempt, status: result.status, error },
           'Webhook delivery failed for good',
         );
-        await this.chains.advance(id);
+        if (event.chained) await this.chains.advance(id);
         await this.alerts.deliveryFailed({
           id,
           eventType: event.event_type,

@@ -36,6 +36,11 @@ export interface ClaimedDelivery {
   max_attempts: number;
   /** The previous attempt was claimed and never recorded (its worker died or lost the job): it was interrupted. */
   interrupted: boolean;
+  /**
+   * A later delivery may wait for this one to finish: its subscription orders per entity, or a
+   * delivery recorded earlier (before the subscription stopped ordering) is chained after it.
+   */
+  chained: boolean;
   event_id: string;
   event_type: EventType;
   entity_type: string;
@@ -273,10 +278,10 @@ export class DeliveryRepository {
   }
 
   /**
-   * `publish`: the jobs of these rows are in the queue. A worker may already be claiming some of
-   * them (it took the job the moment it was added): those rows are skipped, not waited for, as
-   * they are on their way to `sending` anyway. The rest are locked in id order, the order the
-   * claim locks in, so the two never deadlock over a batch.
+   * `publish`: the relay found the jobs of these `pending` rows in the queue (or put them there).
+   * A worker may be claiming some of them: those rows are skipped, not waited for, as they are on
+   * their way to `sending` anyway. The rest are locked in id order, the order the claim locks in,
+   * so the two never deadlock over a batch.
    */
   async markQueued(ids: string[], manager: EntityManager = this.dataSource.manager): Promise<void> {
     await manager.query(
@@ -287,7 +292,10 @@ export class DeliveryRepository {
     );
   }
 
-  /** Rows to publish that were committed over a second ago (the after-commit publish goes first), locked for `manager`'s transaction. */
+  /**
+   * `pending` rows committed over a second ago (the after-commit publish goes first, and a worker
+   * usually claims the row before then), locked for `manager`'s transaction.
+   */
   unpublished(limit: number, manager: EntityManager): Promise<QueueableEvent[]> {
     return manager.query<QueueableEvent[]>(
       `SELECT ${QUEUEABLE_COLUMNS} FROM webhook_queue
@@ -326,15 +334,18 @@ export class DeliveryRepository {
    */
   async claim(requests: ClaimRequest[]): Promise<ClaimedDelivery[]> {
     // `before` reads each row locked, as it was before this UPDATE: a row claimed again while
-    // `sending` had an attempt that never got recorded.
+    // `sending` had an attempt that never got recorded. A row claimed while `pending` (its job was
+    // added after commit, nothing wrote the row since) was in the queue by now: `published_at`.
     const result: unknown = await this.dataSource.query(
       `WITH before AS (
         SELECT q.id, q.status FROM webhook_queue q WHERE q.id = ANY($1::uuid[])${andFrom('claim', 'q.status')} AND ${UNBLOCKED}
           ORDER BY q.id FOR UPDATE OF q)
-      UPDATE webhook_queue q SET status = '${toStatus('claim', 'sending')}', attempts = q.attempts + 1, updated_at = now()
+      UPDATE webhook_queue q SET status = '${toStatus('claim', 'sending')}', attempts = q.attempts + 1,
+          published_at = COALESCE(q.published_at, now()), updated_at = now()
         FROM before, webhook_subscriptions s
         WHERE q.id = before.id AND s.id = q.subscription_id
         RETURNING q.id, q.attempts AS attempt, q.max_attempts, before.status = 'sending' AND q.attempts > 1 AS interrupted,
+          s.ordering = 'per_entity' OR EXISTS (SELECT 1 FROM webhook_queue n WHERE n.after_id = q.id) AS chained,
           q.event_id, q.event_type, q.entity_type, q.entity_id, q.payload, json_build_object(
           'id', s.id, 'name', s.name, 'built_in', s.built_in, 'url', q.target_url, 'headers', s.headers, 'enabled', s.enabled,
           'deleted', s.deleted_at IS NOT NULL, 'secret_enc', s.secret_enc, 'previous_secret_enc', s.previous_secret_enc,
