@@ -55,7 +55,7 @@ export class QueueMetricsCollector {
     });
     new Gauge({
       name: 'bridge_outbox_lag_seconds',
-      help: 'Age of the oldest event committed but not yet in the queue (status pending); 0 when none',
+      help: 'Age of the oldest event committed and neither claimed by a worker nor seen in the queue by the relay (status pending); 0 when none',
       registers,
       async collect() {
         this.reset();

@@ -7,7 +7,9 @@ import { DELIVERY_STATUSES, DeliveryStatus } from './outbox-event.entity';
  * allowed does not happen, whatever runs concurrently.
  *
  *   record → pending (cancelled for a disabled subscription) ─publish→ queued ─claim→ sending ─recordAttempt→ sent | retrying | failed | cancelled
- *   claim also takes pending and retrying rows, and sending ones (a stalled job run again);
+ *   the job is added right after commit without writing the row, so claim usually takes it `pending`;
+ *   publish is the relay confirming, a second later, a row still unclaimed (its job found or re-added);
+ *   claim also takes retrying rows, and sending ones (a stalled job run again);
  *   hold: sending → queued | retrying          cancel: pending | queued | retrying → cancelled
  *   retry, replay: finished → queued           requeueLost (relay): queued | retrying | sending → queued
  *   cleanUp deletes finished rows.
@@ -28,7 +30,7 @@ export interface Transition {
 export const TRANSITIONS = {
   /** The outbox writes the row in the transaction that raised the event (`cancelled` for a disabled subscription). */
   record: { from: [], to: ['pending', 'cancelled'] },
-  /** After commit (or by the relay), the job is in the queue. */
+  /** The relay found the job of a row still `pending` a second after commit in the queue (or added it). */
   publish: { from: ['pending'], to: ['queued'] },
   /** The relay found no job for a row the database says is in the queue (Redis lost it); a `sending` row stays `sending`. */
   requeueLost: { from: ['queued', 'retrying', 'sending'], to: ['queued', 'sending'] },

@@ -1,15 +1,15 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
-import { EntityManager } from 'typeorm';
 import { QueueableEvent, WebhookQueueService } from '../queue/webhook-queue.service';
-import { DeliveryRepository } from './delivery.repository';
 
 /** How long shutdown waits for publishes already started (counted from the first shutdown hook). */
 const PUBLISH_DRAIN_MS = 5000;
 
 /**
  * Moves committed outbox rows into the BullMQ queue (`jobId` = row id, so publishing twice is
- * harmless) and marks them `queued`. Rows committed in the same tick are published with one
- * `addBulk`. A failure (Redis down) leaves the rows `pending` for the relay to pick up.
+ * harmless). Rows committed in the same tick are published with one `addBulk`. The rows are not
+ * written: they stay `pending` until a worker claims them, or until the relay, a second later,
+ * finds their jobs in the queue and marks them `queued` (or queues the ones Redis does not have:
+ * the publish failed, Redis down, or the process died before it).
  */
 @Injectable()
 export class OutboxPublisher implements OnModuleDestroy, BeforeApplicationShutdown {
@@ -19,10 +19,7 @@ export class OutboxPublisher implements OnModuleDestroy, BeforeApplicationShutdo
   private inFlight = new Set<Promise<void>>();
   private draining?: Promise<void>;
 
-  constructor(
-    private readonly deliveries: DeliveryRepository,
-    private readonly queue: WebhookQueueService,
-  ) {}
+  constructor(private readonly queue: WebhookQueueService) {}
 
   publishSoon(events: QueueableEvent[]): void {
     this.batch.push(...events);
@@ -40,14 +37,10 @@ export class OutboxPublisher implements OnModuleDestroy, BeforeApplicationShutdo
     });
   }
 
-  /** Enqueues the events and marks their rows `queued` (through `manager` when given). */
-  async publish(events: QueueableEvent[], manager?: EntityManager): Promise<void> {
+  /** Adds the events' jobs to the queue (the after-commit publish, and the relay's). */
+  async publish(events: QueueableEvent[]): Promise<void> {
     if (events.length === 0) return;
     await this.queue.enqueue(events);
-    await this.deliveries.markQueued(
-      events.map((e) => e.id),
-      manager,
-    );
   }
 
   /** Shutdown has begun: rows committed in the last tick still reach the queue, within PUBLISH_DRAIN_MS. */
