@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import { PreparedStatement } from '../database/prepared-statement';
 import type { RetryHistory } from './retry-history.entity';
 
 /**
@@ -45,6 +46,19 @@ export interface AttemptCounts {
   failures: number;
 }
 
+/** Prepared once per connection (see PreparedStatement): it runs for every batch of attempts. */
+const INSERT_HISTORY = new PreparedStatement(
+  'retry_history_insert',
+  `INSERT INTO webhook_retry_history (delivery_id, attempt, outcome, status_code, error, duration_ms, scheduled_delay_ms, created_at)
+        SELECT v.delivery_id, v.attempt, v.outcome, v.status_code, v.error, v.duration_ms, v.scheduled_delay_ms, COALESCE(v.created_at, now())
+        FROM unnest($1::uuid[], $2::int[], $3::text[], $4::int[], $5::text[], $6::int[], $7::int[], $8::timestamptz[])
+          AS v(delivery_id, attempt, outcome, status_code, error, duration_ms, scheduled_delay_ms, created_at)
+        LEFT JOIN LATERAL (SELECT created_at FROM webhook_queue WHERE id = v.delivery_id) q ON true
+        WHERE NOT EXISTS (SELECT 1 FROM webhook_retry_history h
+          WHERE h.delivery_id = v.delivery_id AND h.attempt = v.attempt AND h.created_at >= q.created_at - ${ATTEMPT_LOOKBACK} OFFSET 0)
+        ON CONFLICT DO NOTHING`,
+);
+
 /**
  * The only code that writes `webhook_retry_history` (one row per delivery attempt, written by the
  * delivery recorder in its batch transaction) and reads it with SQL. Rows are deleted with their
@@ -65,26 +79,16 @@ export class RetryHistoryRepository {
    */
   async insertMany(rows: NewRetryHistory[], manager: EntityManager): Promise<void> {
     const col = <T>(f: (r: NewRetryHistory) => T) => rows.map(f);
-    await manager.query(
-      `INSERT INTO webhook_retry_history (delivery_id, attempt, outcome, status_code, error, duration_ms, scheduled_delay_ms, created_at)
-        SELECT v.delivery_id, v.attempt, v.outcome, v.status_code, v.error, v.duration_ms, v.scheduled_delay_ms, COALESCE(v.created_at, now())
-        FROM unnest($1::uuid[], $2::int[], $3::text[], $4::int[], $5::text[], $6::int[], $7::int[], $8::timestamptz[])
-          AS v(delivery_id, attempt, outcome, status_code, error, duration_ms, scheduled_delay_ms, created_at)
-        LEFT JOIN LATERAL (SELECT created_at FROM webhook_queue WHERE id = v.delivery_id) q ON true
-        WHERE NOT EXISTS (SELECT 1 FROM webhook_retry_history h
-          WHERE h.delivery_id = v.delivery_id AND h.attempt = v.attempt AND h.created_at >= q.created_at - ${ATTEMPT_LOOKBACK} OFFSET 0)
-        ON CONFLICT DO NOTHING`,
-      [
-        col((r) => r.deliveryId),
-        col((r) => r.attempt),
-        col((r) => r.outcome),
-        col((r) => r.statusCode),
-        col((r) => r.error),
-        col((r) => r.durationMs),
-        col((r) => r.scheduledDelayMs),
-        col((r) => r.createdAt ?? null),
-      ],
-    );
+    await INSERT_HISTORY.run(manager, [
+      col((r) => r.deliveryId),
+      col((r) => r.attempt),
+      col((r) => r.outcome),
+      col((r) => r.statusCode),
+      col((r) => r.error),
+      col((r) => r.durationMs),
+      col((r) => r.scheduledDelayMs),
+      col((r) => r.createdAt ?? null),
+    ]);
   }
 
   /** The attempts of one delivery, oldest first. */

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import { PreparedStatement } from '../database/prepared-statement';
 import { ATTEMPT_LOOKBACK } from './retry-history.repository';
 import { WebhookLog } from './webhook-log.entity';
 
@@ -60,6 +61,25 @@ export interface IncomingLogFilter {
   before?: { createdAt: string; id: string };
 }
 
+/** Prepared once per connection (see PreparedStatement): it runs for every batch of attempts and of incoming callbacks. */
+const INSERT_LOGS = new PreparedStatement(
+  'webhook_logs_insert',
+  `INSERT INTO webhook_logs (direction, delivery_id, event_type, entity_type, entity_id, endpoint, method, attempt,
+          request_headers, request_body, response_status, response_body, duration_ms, outcome, reason, source_ip, created_at)
+        SELECT v.direction, v.delivery_id, v.event_type, v.entity_type, v.entity_id, v.endpoint, COALESCE(v.method, 'POST'), v.attempt,
+          COALESCE(v.headers, '{}'::jsonb), v.body, v.status, v.response, v.duration_ms, v.outcome, v.reason, v.source_ip, COALESCE(v.created_at, now())
+        FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::int[],
+            $9::jsonb[], $10::text[], $11::int[], $12::text[], $13::int[], $14::text[], $15::text[], $16::text[], $17::timestamptz[])
+          AS v(direction, delivery_id, event_type, entity_type, entity_id, endpoint, method, attempt,
+            headers, body, status, response, duration_ms, outcome, reason, source_ip, created_at)
+        LEFT JOIN LATERAL (SELECT created_at FROM webhook_queue WHERE v.direction = 'outgoing' AND v.attempt IS NOT NULL
+          AND id = CASE WHEN v.delivery_id ~* ${UUID_PATTERN} THEN v.delivery_id::uuid END) q ON true
+        WHERE v.direction <> 'outgoing' OR v.delivery_id IS NULL OR v.attempt IS NULL OR NOT EXISTS (SELECT 1 FROM webhook_logs l
+          WHERE l.direction = 'outgoing' AND l.delivery_id = v.delivery_id AND l.attempt = v.attempt
+            AND l.created_at >= COALESCE(q.created_at - ${ATTEMPT_LOOKBACK}, '-infinity') OFFSET 0)
+        ON CONFLICT DO NOTHING`,
+);
+
 /**
  * The only code that writes `webhook_logs`, the audit trail: outgoing attempts (the delivery
  * recorder, in its batch transaction) and incoming requests (AuditLogService) go through the same
@@ -80,41 +100,25 @@ export class WebhookLogRepository {
    */
   async insertMany(rows: NewWebhookLog[], manager: EntityManager = this.dataSource.manager): Promise<void> {
     const col = <T>(pick: (row: NewWebhookLog) => T | null | undefined) => rows.map((row) => pick(row) ?? null);
-    await manager.query(
-      `INSERT INTO webhook_logs (direction, delivery_id, event_type, entity_type, entity_id, endpoint, method, attempt,
-          request_headers, request_body, response_status, response_body, duration_ms, outcome, reason, source_ip, created_at)
-        SELECT v.direction, v.delivery_id, v.event_type, v.entity_type, v.entity_id, v.endpoint, COALESCE(v.method, 'POST'), v.attempt,
-          COALESCE(v.headers, '{}'::jsonb), v.body, v.status, v.response, v.duration_ms, v.outcome, v.reason, v.source_ip, COALESCE(v.created_at, now())
-        FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::int[],
-            $9::jsonb[], $10::text[], $11::int[], $12::text[], $13::int[], $14::text[], $15::text[], $16::text[], $17::timestamptz[])
-          AS v(direction, delivery_id, event_type, entity_type, entity_id, endpoint, method, attempt,
-            headers, body, status, response, duration_ms, outcome, reason, source_ip, created_at)
-        LEFT JOIN LATERAL (SELECT created_at FROM webhook_queue WHERE v.direction = 'outgoing' AND v.attempt IS NOT NULL
-          AND id = CASE WHEN v.delivery_id ~* ${UUID_PATTERN} THEN v.delivery_id::uuid END) q ON true
-        WHERE v.direction <> 'outgoing' OR v.delivery_id IS NULL OR v.attempt IS NULL OR NOT EXISTS (SELECT 1 FROM webhook_logs l
-          WHERE l.direction = 'outgoing' AND l.delivery_id = v.delivery_id AND l.attempt = v.attempt
-            AND l.created_at >= COALESCE(q.created_at - ${ATTEMPT_LOOKBACK}, '-infinity') OFFSET 0)
-        ON CONFLICT DO NOTHING`,
-      [
-        col((r) => r.direction),
-        col((r) => r.deliveryId),
-        col((r) => r.eventType),
-        col((r) => r.entityType),
-        col((r) => r.entityId),
-        col((r) => r.endpoint),
-        col((r) => r.method),
-        col((r) => r.attempt),
-        col((r) => (r.requestHeaders ? JSON.stringify(r.requestHeaders) : null)),
-        col((r) => r.requestBody),
-        col((r) => r.responseStatus),
-        col((r) => r.responseBody),
-        col((r) => r.durationMs),
-        col((r) => r.outcome),
-        col((r) => r.reason),
-        col((r) => r.sourceIp),
-        col((r) => r.createdAt),
-      ],
-    );
+    await INSERT_LOGS.run(manager, [
+      col((r) => r.direction),
+      col((r) => r.deliveryId),
+      col((r) => r.eventType),
+      col((r) => r.entityType),
+      col((r) => r.entityId),
+      col((r) => r.endpoint),
+      col((r) => r.method),
+      col((r) => r.attempt),
+      col((r) => (r.requestHeaders ? JSON.stringify(r.requestHeaders) : null)),
+      col((r) => r.requestBody),
+      col((r) => r.responseStatus),
+      col((r) => r.responseBody),
+      col((r) => r.durationMs),
+      col((r) => r.outcome),
+      col((r) => r.reason),
+      col((r) => r.sourceIp),
+      col((r) => r.createdAt),
+    ]);
   }
 
   /** The outgoing rows of one delivery, oldest first. */

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import { PreparedStatement } from '../database/prepared-statement';
 import { returnedRows } from '../database/raw-query';
 import type { EventType } from '../events/event-catalog';
 import type { QueueableEvent } from '../queue/webhook-queue.service';
@@ -164,6 +165,92 @@ const ROW_COLUMNS = `id, event_id, subscription_id, event_type AS event, priorit
 const QUEUEABLE_COLUMNS = `id, event_type AS "eventType", priority, subscription_id AS "subscriptionId", entity_type AS "entityType", entity_id AS "entityId"`;
 
 /**
+ * The claim gate of ordered delivery, on a row aliased `q`: no predecessor, or one that is
+ * finished (or deleted by retention).
+ */
+const UNBLOCKED = `(q.after_id IS NULL OR NOT EXISTS (
+  SELECT 1 FROM webhook_queue p WHERE p.id = q.after_id AND ${statusCondition('p.status', IN_QUEUE)}))`;
+
+// The statements of the delivery pipeline, prepared once per connection (see PreparedStatement).
+
+const RECORD_EVENTS = new PreparedStatement(
+  'delivery_record_events',
+  `WITH d AS (
+        INSERT INTO webhook_queue (id, event_id, subscription_id, event_type, priority, entity_type, entity_id, payload, target_url,
+            status, attempts, max_attempts, last_error, created_at, updated_at)
+          SELECT CASE WHEN s.built_in THEN v.id ELSE gen_random_uuid() END, v.id, s.id, v.event_type, v.priority, v.entity_type, v.entity_id,
+            v.payload, COALESCE(s.url_overrides ->> v.event_type, replace(s.url, '{event}', replace(v.event_type, '_', '-'))),
+            CASE WHEN s.enabled THEN '${toStatus('record', 'pending')}' ELSE '${toStatus('record', 'cancelled')}' END::delivery_status,
+            0, v.max_attempts, CASE WHEN s.enabled THEN NULL ELSE 'subscription disabled' END, v.created_at, v.created_at
+          FROM unnest($1::uuid[], $2::text[], $3::smallint[], $4::text[], $5::text[], $6::jsonb[], $7::int[], $8::timestamptz[])
+            AS v(id, event_type, priority, entity_type, entity_id, payload, max_attempts, created_at)
+          JOIN webhook_subscriptions s ON s.deleted_at IS NULL AND (s.event_types = '{*}' OR v.event_type = ANY (s.event_types))
+          RETURNING id, event_id, subscription_id, event_type, priority, status, entity_type, entity_id)
+      SELECT d.id, d.event_id AS "eventId", d.subscription_id AS "subscriptionId", d.event_type AS "eventType", d.priority, d.status,
+        d.entity_type AS "entityType", d.entity_id AS "entityId", s.ordering = 'per_entity' AS "perEntity"
+        FROM d JOIN webhook_subscriptions s ON s.id = d.subscription_id`,
+);
+
+const CHAIN = new PreparedStatement(
+  'delivery_chain',
+  `WITH up AS (
+        INSERT INTO webhook_delivery_chains AS c (subscription_id, entity_type, entity_id, tail_id, prev_tail_id, updated_at)
+          SELECT * , now() FROM unnest($1::uuid[], $2::text[], $3::text[], $4::uuid[], $5::uuid[])
+          ON CONFLICT (subscription_id, entity_type, entity_id)
+            DO UPDATE SET prev_tail_id = c.tail_id, tail_id = excluded.tail_id, updated_at = now()
+          RETURNING prev_tail_id, subscription_id, entity_type, entity_id),
+      links AS (
+        SELECT i.first_id AS id, up.prev_tail_id AS after_id
+          FROM unnest($1::uuid[], $2::text[], $3::text[], $6::uuid[]) AS i(subscription_id, entity_type, entity_id, first_id)
+          JOIN up USING (subscription_id, entity_type, entity_id) WHERE up.prev_tail_id IS NOT NULL
+        UNION ALL SELECT * FROM unnest($7::uuid[], $8::uuid[]))
+      UPDATE webhook_queue q SET after_id = links.after_id FROM links WHERE q.id = links.id`,
+);
+
+const CLAIM = new PreparedStatement(
+  'delivery_claim',
+  `WITH before AS (
+        SELECT q.id, q.status FROM webhook_queue q WHERE q.id = ANY($1::uuid[])${andFrom('claim', 'q.status')} AND ${UNBLOCKED}
+          ORDER BY q.id FOR UPDATE OF q)
+      UPDATE webhook_queue q SET status = '${toStatus('claim', 'sending')}', attempts = q.attempts + 1,
+          published_at = COALESCE(q.published_at, now()), updated_at = now()
+        FROM before, webhook_subscriptions s
+        WHERE q.id = before.id AND s.id = q.subscription_id
+        RETURNING q.id, q.attempts AS attempt, q.max_attempts, before.status = 'sending' AND q.attempts > 1 AS interrupted,
+          s.ordering = 'per_entity' OR EXISTS (SELECT 1 FROM webhook_queue n WHERE n.after_id = q.id) AS chained,
+          q.event_id, q.event_type, q.entity_type, q.entity_id, q.payload, json_build_object(
+          'id', s.id, 'name', s.name, 'built_in', s.built_in, 'url', q.target_url, 'headers', s.headers, 'enabled', s.enabled,
+          'deleted', s.deleted_at IS NOT NULL, 'secret_enc', s.secret_enc, 'previous_secret_enc', s.previous_secret_enc,
+          'previous_secret_expires_at', s.previous_secret_expires_at) AS subscription`,
+);
+
+const CLAIM_STATE = new PreparedStatement(
+  'delivery_claim_state',
+  `SELECT q.status, NOT ${UNBLOCKED} AS blocked FROM webhook_queue q WHERE q.id = $1`,
+);
+
+const SUCCESSORS = new PreparedStatement(
+  'delivery_successors',
+  `SELECT ${QUEUEABLE_COLUMNS} FROM webhook_queue WHERE after_id = ANY($1::uuid[]) AND ${statusCondition('status', IN_QUEUE)}`,
+);
+
+const RECORD_ATTEMPTS = new PreparedStatement(
+  'delivery_record_attempts',
+  `UPDATE webhook_queue q SET
+          status = v.status::delivery_status,
+          attempts = GREATEST(q.attempts, v.attempt),
+          last_status_code = v.status_code,
+          last_error = v.error,
+          next_retry_at = CASE WHEN v.status = 'retrying' THEN now() + make_interval(secs => v.delay_ms / 1000.0) ELSE NULL END,
+          sent_at = CASE WHEN v.status = 'sent' THEN now() ELSE q.sent_at END,
+          target_url = v.target_url,
+          updated_at = now()
+        FROM unnest($1::uuid[], $2::text[], $3::int[], $4::int[], $5::text[], $6::int[], $7::text[])
+          AS v(id, status, attempt, status_code, error, delay_ms, target_url)
+        WHERE q.id = v.id${andFrom('recordAttempt', 'q.status')}`,
+);
+
+/**
  * The only code that writes `webhook_queue` (the deliveries: one row per outgoing event) and the
  * only code that reads it with SQL. Each status change is a named method: one transition of
  * delivery-transitions.ts, whose `from` set is the guard of its UPDATE. Hot paths are one
@@ -187,32 +274,16 @@ export class DeliveryRepository {
    */
   async recordEvents(events: NewEvent[], manager: EntityManager = this.dataSource.manager): Promise<RecordedDelivery[]> {
     const col = <T>(f: (r: NewEvent) => T) => events.map(f);
-    const rows = await manager.query<(RecordedDelivery & { perEntity: boolean; entityType: string; entityId: string })[]>(
-      `WITH d AS (
-        INSERT INTO webhook_queue (id, event_id, subscription_id, event_type, priority, entity_type, entity_id, payload, target_url,
-            status, attempts, max_attempts, last_error, created_at, updated_at)
-          SELECT CASE WHEN s.built_in THEN v.id ELSE gen_random_uuid() END, v.id, s.id, v.event_type, v.priority, v.entity_type, v.entity_id,
-            v.payload, COALESCE(s.url_overrides ->> v.event_type, replace(s.url, '{event}', replace(v.event_type, '_', '-'))),
-            CASE WHEN s.enabled THEN '${toStatus('record', 'pending')}' ELSE '${toStatus('record', 'cancelled')}' END::delivery_status,
-            0, v.max_attempts, CASE WHEN s.enabled THEN NULL ELSE 'subscription disabled' END, v.created_at, v.created_at
-          FROM unnest($1::uuid[], $2::text[], $3::smallint[], $4::text[], $5::text[], $6::jsonb[], $7::int[], $8::timestamptz[])
-            AS v(id, event_type, priority, entity_type, entity_id, payload, max_attempts, created_at)
-          JOIN webhook_subscriptions s ON s.deleted_at IS NULL AND (s.event_types = '{*}' OR v.event_type = ANY (s.event_types))
-          RETURNING id, event_id, subscription_id, event_type, priority, status, entity_type, entity_id)
-      SELECT d.id, d.event_id AS "eventId", d.subscription_id AS "subscriptionId", d.event_type AS "eventType", d.priority, d.status,
-        d.entity_type AS "entityType", d.entity_id AS "entityId", s.ordering = 'per_entity' AS "perEntity"
-        FROM d JOIN webhook_subscriptions s ON s.id = d.subscription_id`,
-      [
-        col((r) => r.id),
-        col((r) => r.eventType),
-        col((r) => r.priority),
-        col((r) => r.entityType),
-        col((r) => r.entityId),
-        col((r) => JSON.stringify(r.payload)),
-        col((r) => r.maxAttempts),
-        col((r) => r.createdAt.toISOString()),
-      ],
-    );
+    const rows = await RECORD_EVENTS.run<(RecordedDelivery & { perEntity: boolean; entityType: string; entityId: string })[]>(manager, [
+      col((r) => r.id),
+      col((r) => r.eventType),
+      col((r) => r.priority),
+      col((r) => r.entityType),
+      col((r) => r.entityId),
+      col((r) => JSON.stringify(r.payload)),
+      col((r) => r.maxAttempts),
+      col((r) => r.createdAt.toISOString()),
+    ]);
     const order = new Map(events.map((e, i) => [e.id, i]));
     const chained = rows.filter((r) => r.perEntity).sort((a, b) => (order.get(a.eventId) ?? 0) - (order.get(b.eventId) ?? 0));
     if (chained.length) await this.chain(chained, manager);
@@ -251,30 +322,16 @@ export class DeliveryRepository {
     // Locks are taken in key order, so two transactions touching the same chains cannot deadlock on them.
     const list = [...chains.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, c]) => c);
     const col = <T>(f: (c: (typeof list)[number]) => T) => list.map(f);
-    await manager.query(
-      `WITH up AS (
-        INSERT INTO webhook_delivery_chains AS c (subscription_id, entity_type, entity_id, tail_id, prev_tail_id, updated_at)
-          SELECT * , now() FROM unnest($1::uuid[], $2::text[], $3::text[], $4::uuid[], $5::uuid[])
-          ON CONFLICT (subscription_id, entity_type, entity_id)
-            DO UPDATE SET prev_tail_id = c.tail_id, tail_id = excluded.tail_id, updated_at = now()
-          RETURNING prev_tail_id, subscription_id, entity_type, entity_id),
-      links AS (
-        SELECT i.first_id AS id, up.prev_tail_id AS after_id
-          FROM unnest($1::uuid[], $2::text[], $3::text[], $6::uuid[]) AS i(subscription_id, entity_type, entity_id, first_id)
-          JOIN up USING (subscription_id, entity_type, entity_id) WHERE up.prev_tail_id IS NOT NULL
-        UNION ALL SELECT * FROM unnest($7::uuid[], $8::uuid[]))
-      UPDATE webhook_queue q SET after_id = links.after_id FROM links WHERE q.id = links.id`,
-      [
-        col((c) => c.subscriptionId),
-        col((c) => c.entityType),
-        col((c) => c.entityId),
-        col((c) => c.last),
-        col(() => null),
-        col((c) => c.first),
-        links.map((l) => l.id),
-        links.map((l) => l.after),
-      ],
-    );
+    await CHAIN.run(manager, [
+      col((c) => c.subscriptionId),
+      col((c) => c.entityType),
+      col((c) => c.entityId),
+      col((c) => c.last),
+      col(() => null),
+      col((c) => c.first),
+      links.map((l) => l.id),
+      links.map((l) => l.after),
+    ]);
   }
 
   /**
@@ -336,41 +393,20 @@ export class DeliveryRepository {
     // `before` reads each row locked, as it was before this UPDATE: a row claimed again while
     // `sending` had an attempt that never got recorded. A row claimed while `pending` (its job was
     // added after commit, nothing wrote the row since) was in the queue by now: `published_at`.
-    const result: unknown = await this.dataSource.query(
-      `WITH before AS (
-        SELECT q.id, q.status FROM webhook_queue q WHERE q.id = ANY($1::uuid[])${andFrom('claim', 'q.status')} AND ${UNBLOCKED}
-          ORDER BY q.id FOR UPDATE OF q)
-      UPDATE webhook_queue q SET status = '${toStatus('claim', 'sending')}', attempts = q.attempts + 1,
-          published_at = COALESCE(q.published_at, now()), updated_at = now()
-        FROM before, webhook_subscriptions s
-        WHERE q.id = before.id AND s.id = q.subscription_id
-        RETURNING q.id, q.attempts AS attempt, q.max_attempts, before.status = 'sending' AND q.attempts > 1 AS interrupted,
-          s.ordering = 'per_entity' OR EXISTS (SELECT 1 FROM webhook_queue n WHERE n.after_id = q.id) AS chained,
-          q.event_id, q.event_type, q.entity_type, q.entity_id, q.payload, json_build_object(
-          'id', s.id, 'name', s.name, 'built_in', s.built_in, 'url', q.target_url, 'headers', s.headers, 'enabled', s.enabled,
-          'deleted', s.deleted_at IS NOT NULL, 'secret_enc', s.secret_enc, 'previous_secret_enc', s.previous_secret_enc,
-          'previous_secret_expires_at', s.previous_secret_expires_at) AS subscription`,
-      [requests.map((r) => r.id)],
-    );
+    const result: unknown = await CLAIM.run(this.dataSource, [requests.map((r) => r.id)]);
     return returnedRows<ClaimedDelivery>(result);
   }
 
   /** The status of a row `claim` did not return, and whether an unfinished predecessor holds it back. */
   async claimState(id: string): Promise<ClaimState | undefined> {
-    const [row] = await this.dataSource.query<ClaimState[]>(
-      `SELECT q.status, NOT ${UNBLOCKED} AS blocked FROM webhook_queue q WHERE q.id = $1`,
-      [id],
-    );
+    const [row] = await CLAIM_STATE.run<ClaimState[]>(this.dataSource, [id]);
     return row;
   }
 
   /** The unfinished deliveries that wait for these (now finished) ones: the next of each chain. */
   successorsOf(ids: string[]): Promise<QueueableEvent[]> {
     if (ids.length === 0) return Promise.resolve([]);
-    return this.dataSource.query<QueueableEvent[]>(
-      `SELECT ${QUEUEABLE_COLUMNS} FROM webhook_queue WHERE after_id = ANY($1::uuid[]) AND ${statusCondition('status', IN_QUEUE)}`,
-      [ids],
-    );
+    return SUCCESSORS.run<QueueableEvent[]>(this.dataSource, [ids]);
   }
 
   /** Chains held back by an unfinished head: how many deliveries and entities, and the oldest one waiting. */
@@ -418,29 +454,15 @@ export class DeliveryRepository {
   /** `recordAttempt`: the outcome of many attempts, in one UPDATE through `manager`'s transaction. */
   async recordAttempts(updates: AttemptUpdate[], manager: EntityManager): Promise<void> {
     const col = <T>(f: (r: AttemptUpdate) => T) => updates.map(f);
-    await manager.query(
-      `UPDATE webhook_queue q SET
-          status = v.status::delivery_status,
-          attempts = GREATEST(q.attempts, v.attempt),
-          last_status_code = v.status_code,
-          last_error = v.error,
-          next_retry_at = CASE WHEN v.status = 'retrying' THEN now() + make_interval(secs => v.delay_ms / 1000.0) ELSE NULL END,
-          sent_at = CASE WHEN v.status = 'sent' THEN now() ELSE q.sent_at END,
-          target_url = v.target_url,
-          updated_at = now()
-        FROM unnest($1::uuid[], $2::text[], $3::int[], $4::int[], $5::text[], $6::int[], $7::text[])
-          AS v(id, status, attempt, status_code, error, delay_ms, target_url)
-        WHERE q.id = v.id${andFrom('recordAttempt', 'q.status')}`,
-      [
-        col((r) => r.id),
-        col((r) => toStatus('recordAttempt', r.status)),
-        col((r) => r.attempt),
-        col((r) => r.statusCode),
-        col((r) => r.error),
-        col((r) => r.scheduledDelayMs),
-        col((r) => r.targetUrl),
-      ],
-    );
+    await RECORD_ATTEMPTS.run(manager, [
+      col((r) => r.id),
+      col((r) => toStatus('recordAttempt', r.status)),
+      col((r) => r.attempt),
+      col((r) => r.statusCode),
+      col((r) => r.error),
+      col((r) => r.scheduledDelayMs),
+      col((r) => r.targetUrl),
+    ]);
   }
 
   // ── operator actions ──────────────────────────────────────────────────────────────────────
@@ -637,13 +659,6 @@ function whereOf(filter: DeliveryFilter): { where: string[]; params: unknown[] }
   if (filter.until) add((p) => `created_at < ${p}::timestamptz`, filter.until);
   return { where, params };
 }
-
-/**
- * The claim gate of ordered delivery, on a row aliased `q`: no predecessor, or one that is
- * finished (or deleted by retention).
- */
-const UNBLOCKED = `(q.after_id IS NULL OR NOT EXISTS (
-  SELECT 1 FROM webhook_queue p WHERE p.id = q.after_id AND ${statusCondition('p.status', IN_QUEUE)}))`;
 
 /** A row count written into a statement: a positive integer, or it throws. */
 function rowLimit(n: number): number {
