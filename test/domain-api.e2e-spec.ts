@@ -240,6 +240,37 @@ describe('leads', () => {
     expect(await t.dataSource.query('SELECT id FROM leads WHERE url = $1', [url])).toHaveLength(1);
   });
 
+  it('writes concurrent creates in shared transactions: duplicates among them get 409 alone, every other lead is created with its one event', async () => {
+    const existing = await createLead();
+    const twice = uniqueUrl();
+    const bodies = [
+      ...Array.from({ length: 24 }, (_, i) => ({ title: `Concurrent ${i}`, url: uniqueUrl() })),
+      { title: 'Taken', url: existing.url },
+      { title: 'Twin A', url: twice },
+      { title: 'Twin B', url: twice },
+    ];
+    const results = await Promise.all(bodies.map((b) => post('/api/v1/leads', b)));
+    const created = results.filter((r) => r.status === 201).map((r) => r.body as Body);
+    const refused = results.filter((r) => r.status === 409);
+    expect(created).toHaveLength(25);
+    expect(refused).toHaveLength(2);
+    expect(refused.map((r) => (r.body as { details: { existing_id?: string } }).details.existing_id)).toContain(existing.id);
+    for (const body of bodies.slice(0, 24)) expect(created.find((c) => c.url === body.url)).toMatchObject(body);
+    const ids = created.map((c) => c.id as string);
+    // One lead_scraped per created lead, none for the refused ones.
+    const events = await t.dataSource.query<{ entity_id: string }[]>(
+      `SELECT entity_id FROM webhook_queue WHERE event_type = 'lead_scraped' AND entity_id = ANY($1::text[])`,
+      [[...ids, existing.id]],
+    );
+    expect(events.map((e) => e.entity_id).sort()).toEqual([...ids, existing.id as string].sort());
+    // Group commit: the leads were inserted by fewer transactions than requests (xmin: the inserting transaction).
+    const [inserts] = await t.dataSource.query<{ n: number }[]>(
+      `SELECT count(DISTINCT xmin::text)::int AS n FROM leads WHERE id = ANY($1::uuid[])`,
+      [ids],
+    );
+    expect(inserts?.n).toBeLessThan(ids.length);
+  });
+
   it('clears a nullable field with null but refuses null on a required one', async () => {
     const lead = await createLead({ city: 'Hamburg' });
     expect((await patch(`/api/v1/leads/${lead.id as string}`, { city: null }).expect(200)).body.city).toBeNull();
