@@ -97,6 +97,9 @@ export function fail(section: string, problem: string): void {
   log(`FAIL ${section}: ${problem}`);
 }
 
+/** Node flags of the bridge processes: as shipped (Dockerfile, npm start, start-local.sh) unless BENCH_BRIDGE_NODE_OPTIONS says otherwise. */
+export const BRIDGE_NODE_OPTIONS = process.env.BENCH_BRIDGE_NODE_OPTIONS ?? '--max-old-space-size=256 --max-semi-space-size=16';
+
 /** The environment of a bridge process of this run. */
 export function bridgeEnv(databaseUrl: string, receiverUrl: string, prefix: string, port: number, role: string): Record<string, string> {
   return {
@@ -115,7 +118,6 @@ export function bridgeEnv(databaseUrl: string, receiverUrl: string, prefix: stri
     SECRETS_ENCRYPTION_KEY: ENCRYPTION_KEY,
     WEBHOOK_CONCURRENCY: '50',
     INCOMING_RATE_LIMIT_PER_MINUTE: '1000000',
-    // As shipped (Dockerfile, npm start, start-local.sh); BENCH_BRIDGE_NODE_OPTIONS overrides it.
-    NODE_OPTIONS: process.env.BENCH_BRIDGE_NODE_OPTIONS ?? '--max-old-space-size=256',
+    NODE_OPTIONS: BRIDGE_NODE_OPTIONS,
   };
 }

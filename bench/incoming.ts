@@ -8,7 +8,7 @@
 import autocannon from 'autocannon';
 import { ChildProcess } from 'node:child_process';
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
-import { ADMIN_DB, fail, log, options, REDIS_URL, rss, SECRET } from './context';
+import { ADMIN_DB, BRIDGE_NODE_OPTIONS, fail, log, options, REDIS_URL, rss, SECRET } from './context';
 import { cpuMeter, forkTs, freePort, peakRssMb, query, round, stop, untilReached, waitReady, withDatabase } from './support';
 
 const PATH = '/api/v1/webhooks/n8n/workflow-status';
@@ -155,7 +155,7 @@ export async function incomingBaseline() {
         REDIS_URL,
         WEBHOOK_SECRET: SECRET,
         PREFIX: `bench-in-${randomBytes(4).toString('hex')}`,
-        NODE_OPTIONS: process.env.BENCH_BRIDGE_NODE_OPTIONS ?? '--max-old-space-size=256',
+        NODE_OPTIONS: BRIDGE_NODE_OPTIONS,
       });
       await waitReady(server);
       try {

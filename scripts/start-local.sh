@@ -89,4 +89,4 @@ npm run build --silent
 
 port="$(setting PORT 3000)"
 step "Starting on http://127.0.0.1:${port} (migrations run at boot; health: /health/ready, API docs: /docs)"
-exec node --max-old-space-size=256 --env-file-if-exists=.env dist/src/main.js
+exec node --max-old-space-size=256 --max-semi-space-size=16 --env-file-if-exists=.env dist/src/main.js

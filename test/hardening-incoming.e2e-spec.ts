@@ -481,7 +481,7 @@ describe('incoming request hardening (e2e)', () => {
           ADMIN_TOKEN: randomBytes(32).toString('hex'),
           SECRETS_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
         },
-        ['--max-old-space-size=256'],
+        ['--max-old-space-size=256', '--max-semi-space-size=16'],
       );
       const spawned = child;
       const base = `http://127.0.0.1:${port}`;

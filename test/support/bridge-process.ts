@@ -8,7 +8,7 @@ import { waitFor } from './wait';
 /**
  * Runs the real entry point (src/main.ts) in a child process, e.g. with APP_ROLE=worker, to
  * test several processes sharing one queue. Only the given variables (plus PATH) reach it;
- * `nodeArgs` go to node itself (e.g. `--max-old-space-size=256`, as production starts it).
+ * `nodeArgs` go to node itself (e.g. the heap flags production starts with).
  */
 export function spawnBridge(env: Record<string, string | undefined>, nodeArgs: string[] = []): ChildProcess & { output: () => string } {
   const root = join(__dirname, '..', '..');
