@@ -77,6 +77,7 @@ async function baselineLatency(child: ChildProcess, receiver: ChildProcess) {
     lost: check.missing,
     p50_ms: round(percentile(sorted, 50)),
     p99_ms: round(percentile(sorted, 99)),
+    p999_ms: round(percentile(sorted, 99.9)),
     max_ms: round(sorted[sorted.length - 1] ?? NaN),
   };
 }

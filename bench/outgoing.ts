@@ -60,6 +60,15 @@ export async function single(bridge: ChildProcess, receiver: ChildProcess) {
 /** Latency at a fixed rate, one event per transaction; every event must arrive. */
 export async function latency(bridge: ChildProcess, receiver: ChildProcess) {
   await configureRoutes(receiver, { webhook: { secret: SECRET } });
+  // Warm-up: two seconds at the same rate, reported apart (the first second after a start is
+  // slower: connections opened, statements prepared, code compiled), then the measured run.
+  await resetReceiver(receiver);
+  const warm = await ask<{ sent: number }>(bridge, { type: 'produceAtRate', rate: options.rate, durationMs: 2000 }, 'producedAtRate');
+  await untilReached(() => received(receiver, 'webhook'), warm.sent);
+  const warmDelays = delays(
+    (await ask<{ commits: Commit[] }>(bridge, { type: 'commits' }, 'commits')).commits,
+    await routeReport(receiver, 'webhook'),
+  );
   await resetReceiver(receiver);
   const meter = cpuMeter([bridge.pid]);
   const { sent } = await ask<{ sent: number }>(
@@ -86,7 +95,13 @@ export async function latency(bridge: ChildProcess, receiver: ChildProcess) {
     lost: check.missing + (sent - commits.length),
     p50_ms: round(percentile(sorted, 50)),
     p99_ms: round(percentile(sorted, 99)),
+    p999_ms: round(percentile(sorted, 99.9)),
     max_ms: round(sorted[sorted.length - 1] ?? NaN),
+    warm_up: {
+      events: warmDelays.length,
+      p99_ms: round(percentile(warmDelays, 99)),
+      max_ms: round(warmDelays[warmDelays.length - 1] ?? NaN),
+    },
     cpu_ms_per_event: recordCpu('latency', cpuMs, sent),
     routes: [check],
   };

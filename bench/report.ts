@@ -62,9 +62,25 @@ function compare(): void {
 function rows(): Row[] {
   const out = results.outgoing as DeliveryResult | undefined;
   const base = results.baseline as
-    { events_per_s: number; routes: RouteCheck[]; latency?: { p50_ms: number; p99_ms: number; max_ms: number; lost: number } } | undefined;
+    | {
+        events_per_s: number;
+        routes: RouteCheck[];
+        latency?: { p50_ms: number; p99_ms: number; p999_ms: number; max_ms: number; lost: number };
+      }
+    | undefined;
   const lat = results.latency as
-    { rate_per_s: number; seconds: number; events: number; lost: number; p50_ms: number; p99_ms: number; max_ms: number } | undefined;
+    | {
+        rate_per_s: number;
+        seconds: number;
+        events: number;
+        lost: number;
+        p50_ms: number;
+        p99_ms: number;
+        p999_ms: number;
+        max_ms: number;
+        warm_up: { events: number; p99_ms: number; max_ms: number };
+      }
+    | undefined;
   const one = results.single as (DeliveryResult & { in_flight: number }) | undefined;
   const fan = results.fanout as (DeliveryResult & { subscriptions: number; created_via: string }) | undefined;
   const ord = results.ordered as
@@ -113,13 +129,13 @@ function rows(): Row[] {
   if (lat)
     table.push([
       `latency at ${lat.rate_per_s}/s for ${lat.seconds}s`,
-      `p50 ${lat.p50_ms} ms, p99 ${lat.p99_ms} ms`,
-      `max ${lat.max_ms} ms, ${lat.lost} of ${lat.events} lost${ms('latency')}`,
+      `p50 ${lat.p50_ms} ms, p99 ${lat.p99_ms} ms, p99.9 ${lat.p999_ms} ms`,
+      `max ${lat.max_ms} ms, ${lat.lost} of ${lat.events} lost${ms('latency')}; after 2 s of warm-up (p99 ${lat.warm_up.p99_ms} ms, max ${lat.warm_up.max_ms} ms)`,
     ]);
   if (base?.latency)
     table.push([
       `baseline latency at ${lat?.rate_per_s ?? options.rate}/s`,
-      `p50 ${base.latency.p50_ms} ms, p99 ${base.latency.p99_ms} ms`,
+      `p50 ${base.latency.p50_ms} ms, p99 ${base.latency.p99_ms} ms, p99.9 ${base.latency.p999_ms} ms`,
       `max ${base.latency.max_ms} ms, ${base.latency.lost} lost`,
     ]);
   if (one)
