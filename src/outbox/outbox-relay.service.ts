@@ -54,7 +54,7 @@ export class OutboxRelayService implements OnApplicationBootstrap, OnApplication
   /** One pass; returns how many events were (re-)published. Public for tests and operators. */
   async relay(checkLost = true): Promise<number> {
     let total = 0;
-    for (let seen = BATCH; seen === BATCH; ) {
+    for (let seen = BATCH; seen === BATCH;) {
       const pass = await this.publishPending();
       seen = pass.seen;
       total += pass.published;
