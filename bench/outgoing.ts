@@ -61,7 +61,7 @@ export async function single(bridge: ChildProcess, receiver: ChildProcess) {
 export async function latency(bridge: ChildProcess, receiver: ChildProcess) {
   await configureRoutes(receiver, { webhook: { secret: SECRET } });
   // Warm-up: two seconds at the same rate, reported apart (the first second after a start is
-  // slower: connections opened, statements prepared, code compiled), then the measured run.
+  // slower), then the measured run.
   await resetReceiver(receiver);
   const warm = await ask<{ sent: number }>(bridge, { type: 'produceAtRate', rate: options.rate, durationMs: 2000 }, 'producedAtRate');
   await untilReached(() => received(receiver, 'webhook'), warm.sent);
