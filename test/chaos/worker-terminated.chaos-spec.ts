@@ -16,15 +16,14 @@ import { ScriptedReplies, slowOk, webhookAttempt, webhookId } from './scripted-r
 
 const EVENTS = scaled(300);
 const events = (deliveries: DeliveryState[]) => deliveries.filter((d) => !d.isAlert);
+/** Unclaimed and waiting in the queue: `pending` until the relay confirms it a second after commit, then `queued`. */
+const WAITING = new Set(['pending', 'queued']);
 
 /**
  * The only worker process gets SIGTERM with a backlog queued and deliveries in flight to a slow
  * receiver: it stops taking jobs, lets the ones in flight finish and records them, and exits.
  * Started again, a worker delivers the backlog. Nothing is left `sending` in between.
  */
-/** Unclaimed and waiting in the queue: `pending` until the relay confirms it a second after commit, then `queued`. */
-const WAITING = new Set(['pending', 'queued']);
-
 describe(`chaos e: SIGTERM of the worker with a backlog of ${EVENTS} events and deliveries in flight`, () => {
   const receiver = new TestReceiver();
   const report = new ScenarioReport('e. SIGTERM worker, restart');
