@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, DeepPartial, EntityManager, QueryFailedError } from 'typeorm';
+import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { MicroBatcher } from '../../common/batching/micro-batcher';
 import { AppError, ConflictError } from '../../common/errors/app-errors';
@@ -27,8 +28,14 @@ export class LeadService extends EntityCrudService<Lead> {
     splitOn: (error) => (error instanceof AppError && error.status < 500) || isRowError(error),
   });
 
+  /** As `save` leaves them: a nullable column without a default that was not given is null (the API and the event show it). */
+  private readonly nullWhenUnset: ColumnMetadata[];
+
   constructor(@InjectDataSource() dataSource: DataSource) {
     super(dataSource, Lead, 'Lead');
+    this.nullWhenUnset = dataSource
+      .getMetadata(Lead)
+      .columns.filter((c) => c.isNullable && c.default === undefined && !c.isGenerated && !c.isCreateDate && !c.isUpdateDate);
   }
 
   /**
@@ -58,13 +65,9 @@ export class LeadService extends EntityCrudService<Lead> {
   /** One transaction: one INSERT … RETURNING for every lead (the subscribers record each one's event), then COMMIT. */
   private insertAll(items: EntityChanges<Lead>[]): Promise<Lead[]> {
     return this.transaction(undefined, async (m) => {
-      // As `save` leaves them: a nullable column without a default that was not given is null (the API and the event show it).
-      const unset = this.dataSource
-        .getMetadata(Lead)
-        .columns.filter((c) => c.isNullable && c.default === undefined && !c.isGenerated && !c.isCreateDate && !c.isUpdateDate);
       const leads = items.map((fields) => {
         const lead = m.create(Lead, fields as DeepPartial<Lead>);
-        for (const column of unset) if (column.getEntityValue(lead) === undefined) column.setEntityValue(lead, null);
+        for (const column of this.nullWhenUnset) if (column.getEntityValue(lead) === undefined) column.setEntityValue(lead, null);
         return lead;
       });
       // The entities themselves are the value sets: TypeORM writes the generated columns (id, timestamps, defaults) back into them.
