@@ -108,8 +108,9 @@ export class OutboxRelayService implements OnApplicationBootstrap, OnApplication
 
   /**
    * Publishes the rows whose job will not run: Redis does not have it, or it is completed or
-   * failed while the row is not finished, or it waits in a partition no longer in use. The dead or misplaced job is removed
-   * first (a job id in the completed or failed set makes `add` a no-op). Returns the rows published.
+   * failed while the row is not finished, or it waits in a partition no longer in use. The dead
+   * or misplaced job is removed first (a job id in the completed or failed set makes `add` a
+   * no-op). Returns the rows published.
    */
   private async publishAbsent(rows: QueueableEvent[]): Promise<QueueableEvent[]> {
     const jobs = await this.queue.liveness(rows);
